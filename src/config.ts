@@ -1,0 +1,135 @@
+// The one place that reads process.env: everything else receives the typed Config.
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Each process gets only the logins it needs: the API server never receives the owner's
+ * or the admin's, the migrate job never the runtime roles'. A missing one is reported by
+ * requireDatabaseUrl when a command needs it.
+ */
+export type DatabaseUrls = {
+  /** a superuser login: bootstrap only, never the server */
+  admin: string | null;
+  /** owns the schema and runs migrations */
+  owner: string | null;
+  /** the pipeline's writes (etl_worker) */
+  etl: string | null;
+  /** the API's reads (frontend_api) */
+  api: string | null;
+};
+
+export type Config = {
+  /** embedded: no database URL configured, a local Postgres is started in dataDirectory */
+  mode: 'embedded' | 'production';
+  /** null in embedded mode: the URLs are known once the embedded Postgres runs */
+  databaseUrls: DatabaseUrls | null;
+  dataDirectory: string;
+  embeddedPort: number;
+  /** the raw key settings; parsed by src/phiKeys.ts, generated in embedded mode */
+  phiKeySettings: {
+    pseudonymKey: string | null;
+    encryptionKeys: string | null;
+    encryptionKeyVersion: number | null;
+  };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      return ['postgres:', 'postgresql:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be a postgres:// URL, e.g. postgres://user:password@host:5432/seqmeta');
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const environmentSchema = z.object({
+  SEQMETA_ADMIN_DATABASE_URL: optionalText.pipe(postgresUrl.optional()),
+  SEQMETA_OWNER_DATABASE_URL: optionalText.pipe(postgresUrl.optional()),
+  SEQMETA_ETL_DATABASE_URL: optionalText.pipe(postgresUrl.optional()),
+  SEQMETA_API_DATABASE_URL: optionalText.pipe(postgresUrl.optional()),
+  SEQMETA_DATA_DIR: optionalText,
+  SEQMETA_EMBEDDED_PORT: optionalText.pipe(z.coerce.number<string>().int().min(1024).max(65535).optional()),
+  SEQMETA_PSEUDONYM_KEY: optionalText,
+  SEQMETA_ENCRYPTION_KEYS: optionalText,
+  SEQMETA_ENCRYPTION_KEY_VERSION: optionalText.pipe(z.coerce.number<string>().int().positive().optional()),
+  LOG_LEVEL: optionalText.pipe(
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  ),
+});
+
+const databaseUrlSettings = {
+  admin: 'SEQMETA_ADMIN_DATABASE_URL',
+  owner: 'SEQMETA_OWNER_DATABASE_URL',
+  etl: 'SEQMETA_ETL_DATABASE_URL',
+  api: 'SEQMETA_API_DATABASE_URL',
+} as const;
+
+export type DatabaseRole = keyof typeof databaseUrlSettings;
+
+/**
+ * Parses and validates the environment once. Throws ConfigError with one line per problem,
+ * each naming the setting to fix and never echoing a value (URLs carry passwords).
+ */
+export function loadConfig(
+  environment: Record<string, string | undefined>,
+  projectDirectory: string = process.cwd(),
+): Config {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `- ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const settings = parsed.data;
+
+  const configuredUrls = Object.values(databaseUrlSettings).filter((name) => settings[name] !== undefined);
+  const mode = configuredUrls.length === 0 ? 'embedded' : 'production';
+
+  return {
+    mode,
+    databaseUrls:
+      mode === 'production'
+        ? {
+            admin: settings.SEQMETA_ADMIN_DATABASE_URL ?? null,
+            owner: settings.SEQMETA_OWNER_DATABASE_URL ?? null,
+            etl: settings.SEQMETA_ETL_DATABASE_URL ?? null,
+            api: settings.SEQMETA_API_DATABASE_URL ?? null,
+          }
+        : null,
+    dataDirectory: path.resolve(projectDirectory, settings.SEQMETA_DATA_DIR ?? '.seqmeta'),
+    embeddedPort: settings.SEQMETA_EMBEDDED_PORT ?? 54329,
+    phiKeySettings: {
+      pseudonymKey: settings.SEQMETA_PSEUDONYM_KEY ?? null,
+      encryptionKeys: settings.SEQMETA_ENCRYPTION_KEYS ?? null,
+      encryptionKeyVersion: settings.SEQMETA_ENCRYPTION_KEY_VERSION ?? null,
+    },
+    logLevel: settings.LOG_LEVEL ?? 'info',
+  };
+}
+
+const purposes: Record<DatabaseRole, string> = {
+  admin: 'a superuser login, to create the roles and the database',
+  owner: 'the schema owner, to run migrations',
+  etl: 'the etl_worker login, for the pipeline\'s writes',
+  api: 'the frontend_api login, for the API\'s reads',
+};
+
+export function requireDatabaseUrl(urls: DatabaseUrls, role: DatabaseRole): string {
+  const url = urls[role];
+  if (url === null) {
+    throw new ConfigError(`Invalid configuration:\n- ${databaseUrlSettings[role]}: missing (${purposes[role]})`);
+  }
+  return url;
+}
