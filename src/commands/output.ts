@@ -1,0 +1,4 @@
+// What the CLI tells a person goes to stderr, so stdout stays clean for --json and pipes.
+export const say = (message: string): void => {
+  process.stderr.write(`seqmeta: ${message.trimEnd()}\n`);
+};
