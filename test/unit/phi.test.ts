@@ -306,6 +306,12 @@ describe('parseKeyring', () => {
     expect(parsed.keys.get(2)?.equals(OTHER_KEY)).toBe(true);
   });
 
+  it('picks the highest version as current wherever it is listed', () => {
+    const thirdKey = Buffer.alloc(32, 0x33).toString('base64');
+    const parsed = parseKeyring(`1:${ENCRYPTION_KEY_BASE64},3:${thirdKey},2:${otherBase64}`, 'SEQMETA_TEST_KEYRING');
+    expect(parsed.currentVersion).toBe(3);
+  });
+
   it('accepts an explicit current version', () => {
     const parsed = parseKeyring(`1:${ENCRYPTION_KEY_BASE64},2:${otherBase64}`, 'SEQMETA_TEST_KEYRING', 1);
     expect(parsed.currentVersion).toBe(1);
