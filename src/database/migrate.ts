@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { resolveBinary } from 'dbmate';
+import { describeServer } from './connectionErrors.ts';
 
 export const migrationsDirectory = fileURLToPath(new URL('../../db/migrations/', import.meta.url));
 export const schemaFile = fileURLToPath(new URL('../../db/schema.sql', import.meta.url));
@@ -25,7 +26,7 @@ export async function runDbmate(url: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       binary,
-      ['--migrations-dir', migrationsDirectory, '--schema-file', schemaFile, ...args],
+      ['--migrations-dir', migrationsDirectory, ...args],
       { env: { ...process.env, DATABASE_URL: dbmateUrl(url) }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -34,7 +35,7 @@ export async function runDbmate(url: string, args: string[]): Promise<string> {
     child.on('error', (error) => reject(new MigrationError(`cannot run dbmate: ${error.message}`)));
     child.on('close', (code) => {
       if (code === 0) resolve(output);
-      else reject(new MigrationError(`dbmate ${args.join(' ')} failed:\n${output.trim()}`));
+      else reject(new MigrationError(`dbmate ${args.at(-1)} on ${describeServer(url)} failed:\n${output.trim()}`));
     });
   });
 }
