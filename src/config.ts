@@ -32,6 +32,31 @@ export type Config = {
     encryptionKeyVersion: number | null;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  server: {
+    host: string;
+    port: number;
+    /** largest request body grafserv accepts */
+    maximumBodyBytes: number;
+    apiPoolSize: number;
+    etlPoolSize: number;
+    /** statement_timeout of every connection of the frontend_api pool */
+    apiStatementTimeoutMilliseconds: number;
+  };
+  limits: QueryLimits;
+};
+
+/** What one GraphQL request may ask for; PostGraphile 5 has none of these built in. */
+export type QueryLimits = {
+  /** largest first/last a connection accepts */
+  maximumPageSize: number;
+  /** page size of a connection queried without first/last */
+  defaultPageSize: number;
+  /** deepest nesting of selection sets */
+  maximumDepth: number;
+  /** most aliased fields in one operation */
+  maximumAliases: number;
+  /** most rows an operation could fetch, multiplying the page sizes of nested connections */
+  maximumCost: number;
 };
 
 export class ConfigError extends Error {
@@ -55,6 +80,8 @@ const optionalText = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
+const positiveInteger = optionalText.pipe(z.coerce.number<string>().int().positive().optional());
+
 const environmentSchema = z.object({
   SEQMETA_ADMIN_DATABASE_URL: optionalText.pipe(postgresUrl.optional()),
   SEQMETA_OWNER_DATABASE_URL: optionalText.pipe(postgresUrl.optional()),
@@ -65,6 +92,17 @@ const environmentSchema = z.object({
   SEQMETA_PSEUDONYM_KEY: optionalText,
   SEQMETA_ENCRYPTION_KEYS: optionalText,
   SEQMETA_ENCRYPTION_KEY_VERSION: optionalText.pipe(z.coerce.number<string>().int().positive().optional()),
+  HOST: optionalText,
+  PORT: optionalText.pipe(z.coerce.number<string>().int().min(0).max(65535).optional()),
+  SEQMETA_MAX_BODY_BYTES: positiveInteger,
+  SEQMETA_API_POOL_SIZE: positiveInteger,
+  SEQMETA_ETL_POOL_SIZE: positiveInteger,
+  SEQMETA_API_STATEMENT_TIMEOUT_MS: positiveInteger,
+  SEQMETA_MAX_PAGE_SIZE: positiveInteger,
+  SEQMETA_DEFAULT_PAGE_SIZE: positiveInteger,
+  SEQMETA_MAX_DEPTH: positiveInteger,
+  SEQMETA_MAX_ALIASES: positiveInteger,
+  SEQMETA_MAX_COST: positiveInteger,
   LOG_LEVEL: optionalText.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   ),
@@ -94,6 +132,19 @@ export function loadConfig(
   }
   const settings = parsed.data;
 
+  const limits: QueryLimits = {
+    maximumPageSize: settings.SEQMETA_MAX_PAGE_SIZE ?? 1_000,
+    defaultPageSize: settings.SEQMETA_DEFAULT_PAGE_SIZE ?? 100,
+    maximumDepth: settings.SEQMETA_MAX_DEPTH ?? 12,
+    maximumAliases: settings.SEQMETA_MAX_ALIASES ?? 30,
+    maximumCost: settings.SEQMETA_MAX_COST ?? 1_000_000,
+  };
+  if (limits.defaultPageSize > limits.maximumPageSize) {
+    throw new ConfigError(
+      'Invalid configuration:\n- SEQMETA_DEFAULT_PAGE_SIZE: must not exceed SEQMETA_MAX_PAGE_SIZE',
+    );
+  }
+
   const configuredUrls = Object.values(databaseUrlSettings).filter((name) => settings[name] !== undefined);
   const mode = configuredUrls.length === 0 ? 'embedded' : 'production';
 
@@ -116,6 +167,16 @@ export function loadConfig(
       encryptionKeyVersion: settings.SEQMETA_ENCRYPTION_KEY_VERSION ?? null,
     },
     logLevel: settings.LOG_LEVEL ?? 'info',
+    server: {
+      // embedded development stays on this machine; a container must listen on all interfaces
+      host: settings.HOST ?? (mode === 'embedded' ? '127.0.0.1' : '0.0.0.0'),
+      port: settings.PORT ?? 5678,
+      maximumBodyBytes: settings.SEQMETA_MAX_BODY_BYTES ?? 100_000,
+      apiPoolSize: settings.SEQMETA_API_POOL_SIZE ?? 10,
+      etlPoolSize: settings.SEQMETA_ETL_POOL_SIZE ?? 5,
+      apiStatementTimeoutMilliseconds: settings.SEQMETA_API_STATEMENT_TIMEOUT_MS ?? 5_000,
+    },
+    limits,
   };
 }
 

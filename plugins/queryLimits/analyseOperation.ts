@@ -1,0 +1,160 @@
+// Static limits on one GraphQL operation, checked before anything runs. Pure: the document,
+// the variables and the schema in, a list of problems out.
+import {
+  getNamedType,
+  isObjectType,
+  isInterfaceType,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
+import type { QueryLimits } from '../../src/config.ts';
+
+export type LimitProblem = { code: 'PAGE_SIZE' | 'DEPTH' | 'ALIASES' | 'COST'; message: string };
+
+type Walk = {
+  fragments: Map<string, FragmentDefinitionNode>;
+  variables: Record<string, unknown>;
+  schema: GraphQLSchema;
+  limits: QueryLimits;
+  problems: LimitProblem[];
+  aliases: number;
+  deepest: number;
+  cost: number;
+};
+
+function valueOf(node: ValueNode | undefined, variables: Record<string, unknown>): unknown {
+  if (!node) return undefined;
+  if (node.kind === Kind.VARIABLE) return variables[node.name.value];
+  if (node.kind === Kind.INT) return Number(node.value);
+  if (node.kind === Kind.NULL) return null;
+  return undefined;
+}
+
+/** A connection type has `nodes` or `edges` and `pageInfo`. */
+function isConnection(type: GraphQLNamedType): boolean {
+  if (!isObjectType(type)) return false;
+  const fields = type.getFields();
+  return 'pageInfo' in fields && ('nodes' in fields || 'edges' in fields);
+}
+
+function walk(
+  state: Walk,
+  selectionSet: SelectionSetNode,
+  parentType: GraphQLNamedType | undefined,
+  depth: number,
+  rowsAbove: number,
+  visitedFragments: Set<string>,
+): void {
+  state.deepest = Math.max(state.deepest, depth);
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FRAGMENT_SPREAD) {
+      const name = selection.name.value;
+      const fragment = state.fragments.get(name);
+      if (!fragment || visitedFragments.has(name)) continue;
+      const type = state.schema.getType(fragment.typeCondition.name.value);
+      walk(state, fragment.selectionSet, type, depth, rowsAbove, new Set([...visitedFragments, name]));
+      continue;
+    }
+    if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const type = selection.typeCondition ? state.schema.getType(selection.typeCondition.name.value) : parentType;
+      walk(state, selection.selectionSet, type, depth, rowsAbove, visitedFragments);
+      continue;
+    }
+    const fieldName = selection.name.value;
+    // Introspection (GraphiQL's documentation explorer) is deep by nature and reads no rows.
+    if (fieldName.startsWith('__')) continue;
+    if (selection.alias) state.aliases += 1;
+
+    let rows = rowsAbove;
+    for (const argumentName of ['first', 'last']) {
+      const argument = selection.arguments?.find((candidate) => candidate.name.value === argumentName);
+      const value = valueOf(argument?.value, state.variables);
+      if (value === undefined || value === null) continue;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > state.limits.maximumPageSize) {
+        state.problems.push({
+          code: 'PAGE_SIZE',
+          message: `\`${argumentName}\` of \`${fieldName}\` must be a whole number from 0 to ${state.limits.maximumPageSize}, got ${JSON.stringify(value)}`,
+        });
+      }
+    }
+    const fieldType =
+      parentType && (isObjectType(parentType) || isInterfaceType(parentType))
+        ? getNamedType(parentType.getFields()[fieldName]?.type)
+        : undefined;
+    if (fieldType && isConnection(fieldType)) {
+      const pageArgument = selection.arguments?.find((argument) => ['first', 'last'].includes(argument.name.value));
+      const pageSize = valueOf(pageArgument?.value, state.variables);
+      rows = rowsAbove * (typeof pageSize === 'number' && pageSize >= 0 ? pageSize : state.limits.defaultPageSize);
+      state.cost += rows;
+    }
+    if (selection.selectionSet) {
+      walk(state, selection.selectionSet, fieldType, depth + 1, rows, visitedFragments);
+    }
+  }
+}
+
+export function analyseOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+  limits: QueryLimits,
+): LimitProblem[] {
+  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  const operation = operationName
+    ? operations.find((candidate) => candidate.name?.value === operationName)
+    : operations.length === 1
+      ? operations[0]
+      : undefined;
+  // an unknown or ambiguous operation is GraphQL's own error to report
+  if (!operation) return [];
+
+  const rootType =
+    operation.operation === 'query'
+      ? schema.getQueryType()
+      : operation.operation === 'mutation'
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
+  const state: Walk = {
+    fragments: new Map(
+      document.definitions
+        .filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION)
+        .map((fragment) => [fragment.name.value, fragment]),
+    ),
+    variables: variables ?? {},
+    schema,
+    limits,
+    problems: [],
+    aliases: 0,
+    deepest: 0,
+    cost: 0,
+  };
+  walk(state, operation.selectionSet, rootType ?? undefined, 1, 1, new Set());
+
+  if (state.deepest > limits.maximumDepth) {
+    state.problems.push({
+      code: 'DEPTH',
+      message: `the query nests ${state.deepest} levels deep; at most ${limits.maximumDepth} are allowed`,
+    });
+  }
+  if (state.aliases > limits.maximumAliases) {
+    state.problems.push({
+      code: 'ALIASES',
+      message: `the query uses ${state.aliases} aliases; at most ${limits.maximumAliases} are allowed`,
+    });
+  }
+  if (state.cost > limits.maximumCost) {
+    state.problems.push({
+      code: 'COST',
+      message:
+        `the query could read up to ${state.cost} rows (page sizes of nested connections multiplied); ` +
+        `at most ${limits.maximumCost} are allowed: ask for smaller pages (connections without first/last count as ${limits.defaultPageSize})`,
+    });
+  }
+  return state.problems;
+}

@@ -1,0 +1,34 @@
+// Refuses operations that are too deep, too wide, too costly or ask for pages above the cap,
+// before any SQL runs. PostGraphile 5 has none of these limits built in.
+import { GraphQLError } from 'postgraphile/graphql';
+import type { QueryLimits } from '../../src/config.ts';
+import { analyseOperation } from './analyseOperation.ts';
+
+export function createQueryLimitsPlugin(limits: QueryLimits): GraphileConfig.Plugin {
+  return {
+    name: 'SeqmetaQueryLimitsPlugin',
+    version: '1.0.0',
+    description: 'Depth, alias, cost and page-size limits on every operation',
+    grafast: {
+      middleware: {
+        execute(next, event) {
+          const { schema, document, operationName, variableValues } = event.args;
+          const problems = analyseOperation(
+            schema,
+            document,
+            operationName,
+            variableValues as Record<string, unknown> | null | undefined,
+            limits,
+          );
+          if (problems.length === 0) return next();
+          return {
+            errors: problems.map(
+              (problem) =>
+                new GraphQLError(problem.message, { extensions: { code: 'QUERY_LIMIT', limit: problem.code } }),
+            ),
+          };
+        },
+      },
+    },
+  };
+}

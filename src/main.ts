@@ -1,0 +1,23 @@
+// `npm start`. With no database URL configured: start the embedded Postgres, bootstrap,
+// migrate, load demo data once and serve. With URLs: serve what is there (production mode;
+// the migrate job of the deployment has prepared the database).
+import { loadConfig } from './config.ts';
+import { connectDatabase, setUpDatabase } from './database/setup.ts';
+import { installShutdown } from './http/shutdown.ts';
+import { createLogger } from './logger.ts';
+import { startServer } from './server.ts';
+
+const config = loadConfig(process.env);
+const logger = createLogger(config);
+const database = await connectDatabase(config);
+if (config.mode === 'embedded') {
+  logger.info({ dataDirectory: config.dataDirectory }, 'no database URL configured: embedded Postgres');
+  await setUpDatabase(database.urls, (message) => logger.info(message));
+}
+const server = await startServer(config, database.urls, logger);
+installShutdown(server.httpServer, async () => {
+  await server.release();
+  await database.stop();
+}, logger);
+
+logger.info({ graphql: `${server.url}/graphql`, graphiql: `${server.url}/graphiql` }, `seqmeta is serving; GraphiQL at ${server.url}/graphiql`);

@@ -1,0 +1,46 @@
+// The PostGraphile preset: Amber + clean names + filters + aggregates, introspecting only
+// the api schema through the frontend_api pool. PgRBACPlugin (part of Amber) hides what
+// that role cannot select, so the schema is exactly what the database lets it read.
+import { PgAggregatesPreset } from '@graphile/pg-aggregates';
+import { PgSimplifyInflectionPreset } from '@graphile/simplify-inflection';
+import { makePgService } from 'postgraphile/adaptors/pg';
+import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
+import { PostGraphileConnectionFilterPreset } from 'postgraphile-plugin-connection-filter';
+import { createPaginationCapPlugin } from '../plugins/paginationCap.ts';
+import { createQueryLimitsPlugin } from '../plugins/queryLimits/index.ts';
+import type { Config } from './config.ts';
+import { createErrorMasker } from './errors.ts';
+import { exampleQuery } from './graphiqlExamples.ts';
+import type { Logger } from './logger.ts';
+import type { Pools } from './pools.ts';
+
+export type PresetOptions = {
+  config: Config;
+  pools: Pools;
+  logger: Logger;
+};
+
+export function createPreset({ config, pools, logger }: PresetOptions): GraphileConfig.Preset {
+  return {
+    extends: [PostGraphileAmberPreset, PgSimplifyInflectionPreset, PostGraphileConnectionFilterPreset, PgAggregatesPreset],
+    plugins: [createPaginationCapPlugin(config.limits), createQueryLimitsPlugin(config.limits)],
+    pgServices: [makePgService({ pool: pools.api, schemas: ['api'] })],
+    grafserv: {
+      graphqlPath: '/graphql',
+      graphiql: true,
+      graphiqlPath: '/graphiql',
+      graphiqlOnGraphQLGET: false,
+      maxRequestLength: config.server.maximumBodyBytes,
+      watch: false,
+      maskError: createErrorMasker(logger, config.server.apiStatementTimeoutMilliseconds),
+    },
+    ruru: {
+      htmlParts: { titleTag: '<title>seqmeta · GraphiQL</title>' },
+      // ruru's typings mark every client option as required; all are optional at run time
+      clientConfig: { defaultQuery: exampleQuery, initialQuery: exampleQuery } as never,
+    },
+    grafast: {
+      explain: false,
+    },
+  };
+}

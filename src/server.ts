@@ -1,0 +1,45 @@
+// The composition root of the API: one line per part. Each part gets what it needs as
+// arguments; nothing is looked up from globals.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { postgraphile } from 'postgraphile';
+import type { Config, DatabaseUrls } from './config.ts';
+import { installGraphQL } from './http/graphql.ts';
+import { installHealth } from './http/health.ts';
+import type { Logger } from './logger.ts';
+import { createPools } from './pools.ts';
+import { createPreset } from './preset.ts';
+
+export type RunningServer = {
+  httpServer: Server;
+  /** e.g. http://127.0.0.1:5678 */
+  url: string;
+  /** stops PostGraphile and closes the pools (the HTTP server is closed by the caller) */
+  release: () => Promise<void>;
+};
+
+export async function startServer(config: Config, urls: DatabaseUrls, logger: Logger): Promise<RunningServer> {
+  const pools = createPools(urls, config.server, logger);
+  const instance = postgraphile(createPreset({ config, pools, logger }));
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  installHealth(app, pools);
+  await installGraphQL(app, httpServer, instance);
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.server.port, config.server.host, () => resolve());
+  });
+  const address = httpServer.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    httpServer,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
+    release: async () => {
+      await instance.release();
+      await pools.close();
+    },
+  };
+}
