@@ -5,6 +5,7 @@ import { loadConfig } from './config.ts';
 import { connectDatabase, setUpDatabase } from './database/setup.ts';
 import { installShutdown } from './http/shutdown.ts';
 import { createLogger } from './logger.ts';
+import { createPools } from './pools.ts';
 import { startServer } from './server.ts';
 
 const config = loadConfig(process.env);
@@ -14,10 +15,16 @@ if (config.mode === 'embedded') {
   logger.info({ dataDirectory: config.dataDirectory }, 'no database URL configured: embedded Postgres');
   await setUpDatabase(database.urls, (message) => logger.info(message));
 }
-const server = await startServer(config, database.urls, logger);
-installShutdown(server.httpServer, async () => {
-  await server.release();
-  await database.stop();
-}, logger);
+const pools = createPools(database.urls, config.server, logger);
+const server = await startServer(config, pools, logger);
+installShutdown(
+  server.httpServer,
+  async () => {
+    await server.release();
+    await pools.close();
+    await database.stop();
+  },
+  logger,
+);
 
 logger.info({ graphql: `${server.url}/graphql`, graphiql: `${server.url}/graphiql` }, `seqmeta is serving; GraphiQL at ${server.url}/graphiql`);

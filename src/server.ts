@@ -4,23 +4,22 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { postgraphile } from 'postgraphile';
-import type { Config, DatabaseUrls } from './config.ts';
+import type { Config } from './config.ts';
 import { installGraphQL } from './http/graphql.ts';
 import { installHealth } from './http/health.ts';
 import type { Logger } from './logger.ts';
-import { createPools } from './pools.ts';
+import type { Pools } from './pools.ts';
 import { createPreset } from './preset.ts';
 
 export type RunningServer = {
   httpServer: Server;
   /** e.g. http://127.0.0.1:5678 */
   url: string;
-  /** stops PostGraphile and closes the pools (the HTTP server is closed by the caller) */
+  /** stops PostGraphile (the HTTP server and the pools are closed by their owners) */
   release: () => Promise<void>;
 };
 
-export async function startServer(config: Config, urls: DatabaseUrls, logger: Logger): Promise<RunningServer> {
-  const pools = createPools(urls, config.server, logger);
+export async function startServer(config: Config, pools: Pools, logger: Logger): Promise<RunningServer> {
   const instance = postgraphile(createPreset({ config, pools, logger }));
   const app = express();
   app.disable('x-powered-by');
@@ -39,7 +38,6 @@ export async function startServer(config: Config, urls: DatabaseUrls, logger: Lo
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
     release: async () => {
       await instance.release();
-      await pools.close();
     },
   };
 }

@@ -11,7 +11,7 @@ import {
   type GraphQLSchema,
   type SelectionSetNode,
   type ValueNode,
-} from 'graphql';
+} from 'postgraphile/graphql';
 import type { QueryLimits } from '../../src/config.ts';
 
 export type LimitProblem = { code: 'PAGE_SIZE' | 'DEPTH' | 'ALIASES' | 'COST'; message: string };

@@ -263,7 +263,11 @@ async function insertBatch(client: pg.Client, batch: DemoDataBatch, keys: PhiKey
 
 async function write(client: pg.Client, sql: string, expectedRows: number, values: unknown[]): Promise<void> {
   if (expectedRows === 0) return;
+  const t0 = performance.now();
   const result = await client.query(sql, values);
+  const key = sql.trim().split('\n')[0]!.slice(0, 40);
+  (globalThis as any).timing ??= {};
+  (globalThis as any).timing[key] = ((globalThis as any).timing[key] ?? 0) + performance.now() - t0;
   if (result.rowCount !== expectedRows) {
     throw new Error(`demo data: a statement wrote ${result.rowCount} rows instead of ${expectedRows}:${sql}`);
   }

@@ -1,0 +1,88 @@
+// A live seqmeta API over a fresh test database, on a free port, for HTTP tests. The API
+// pool can count the statements it sends, to prove batching.
+import pg from 'pg';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createPools, type Pools } from '../../src/pools.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export type TestApi = {
+  database: TestDatabase;
+  config: Config;
+  url: string;
+  /** POST /graphql with a JSON body; returns status and parsed body */
+  graphql: (
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ) => Promise<{ status: number; body: any }>;
+  /** SQL statements the API pool sent since the last reset */
+  statements: string[];
+  stop: () => Promise<void>;
+};
+
+export async function startTestApi(environment: Record<string, string> = {}): Promise<TestApi> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', ...environment });
+  const logger = createLogger(config);
+  const statements: string[] = [];
+  const pools: Pools = createPools(
+    { admin: null, owner: null, etl: database.urls.etl, api: database.urls.api },
+    config.server,
+    logger,
+  );
+  // Record what PostGraphile sends through the frontend_api pool.
+  const originalConnect = pools.api.connect.bind(pools.api);
+  (pools.api as { connect: unknown }).connect = async () => {
+    const client: pg.PoolClient = await originalConnect();
+    if (!(client as { counting?: boolean }).counting) {
+      const originalQuery = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as { counting?: boolean }).counting = true;
+      (client as { query: unknown }).query = (...args: unknown[]) => {
+        const first = args[0] as string | { text: string };
+        statements.push(typeof first === 'string' ? first : first.text);
+        return originalQuery(...args);
+      };
+    }
+    return client;
+  };
+  let server: RunningServer;
+  try {
+    server = await startServer(config, pools, logger);
+  } catch (error) {
+    await pools.close();
+    await database.destroy();
+    throw error;
+  }
+  return {
+    database,
+    config,
+    url: server.url,
+    statements,
+    async graphql(query, variables, headers = {}) {
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+      return { status: response.status, body };
+    },
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.httpServer.close(() => resolve());
+        server.httpServer.closeAllConnections();
+      });
+      await server.release();
+      await pools.close();
+      await database.destroy();
+    },
+  };
+}
