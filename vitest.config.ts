@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // a forgotten .only must not pass CI with most of the suite unrun
     allowOnly: false,
+    env: { GRAPHILE_ENV: 'test' },
   },
 });

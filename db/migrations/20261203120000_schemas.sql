@@ -17,7 +17,7 @@ alter default privileges revoke execute on functions from public;
 alter default privileges revoke usage on types from public;
 
 -- migrate:down
+-- EXECUTE on functions stays revoked: bootstrap revoked it before this migration ran.
 alter default privileges grant usage on types to public;
-alter default privileges grant execute on functions to public;
 drop schema api;
 drop schema core;
