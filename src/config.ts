@@ -41,8 +41,19 @@ export type Config = {
     etlPoolSize: number;
     /** statement_timeout of every connection of the frontend_api pool */
     apiStatementTimeoutMilliseconds: number;
+    /** whether a request without a token may run queries (never mutations) */
+    allowAnonymousReads: boolean;
   };
   limits: QueryLimits;
+  ingest: IngestRules;
+};
+
+/** What the pipeline's writes may carry. */
+export type IngestRules = {
+  /** most files one registerRun or logRunOutputs call may carry */
+  maximumFilesPerCall: number;
+  /** URI schemes a file may have, e.g. s3, gs */
+  uriSchemes: readonly string[];
 };
 
 /** What one GraphQL request may ask for; PostGraphile 5 has none of these built in. */
@@ -103,6 +114,14 @@ const environmentSchema = z.object({
   SEQMETA_MAX_DEPTH: positiveInteger,
   SEQMETA_MAX_ALIASES: positiveInteger,
   SEQMETA_MAX_COST: positiveInteger,
+  SEQMETA_ALLOW_ANONYMOUS_READS: optionalText.pipe(z.enum(['true', 'false'], { error: 'must be true or false' }).optional()),
+  SEQMETA_MAX_FILES_PER_CALL: positiveInteger,
+  SEQMETA_URI_SCHEMES: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9+.-]*(,[a-z][a-z0-9+.-]*)*$/, 'must be a comma-separated list of lowercase URI schemes, e.g. s3,gs,https')
+      .optional(),
+  ),
   LOG_LEVEL: optionalText.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   ),
@@ -171,12 +190,20 @@ export function loadConfig(
       // embedded development stays on this machine; a container must listen on all interfaces
       host: settings.HOST ?? (mode === 'embedded' ? '127.0.0.1' : '0.0.0.0'),
       port: settings.PORT ?? 5678,
-      maximumBodyBytes: settings.SEQMETA_MAX_BODY_BYTES ?? 100_000,
+      // room for a logRunOutputs call of a few thousand files
+      maximumBodyBytes: settings.SEQMETA_MAX_BODY_BYTES ?? 2_000_000,
       apiPoolSize: settings.SEQMETA_API_POOL_SIZE ?? 10,
       etlPoolSize: settings.SEQMETA_ETL_POOL_SIZE ?? 5,
       apiStatementTimeoutMilliseconds: settings.SEQMETA_API_STATEMENT_TIMEOUT_MS ?? 5_000,
+      // open for the local demo; a deployment opens reads to anonymous callers only on purpose
+      allowAnonymousReads:
+        settings.SEQMETA_ALLOW_ANONYMOUS_READS === undefined ? mode === 'embedded' : settings.SEQMETA_ALLOW_ANONYMOUS_READS === 'true',
     },
     limits,
+    ingest: {
+      maximumFilesPerCall: settings.SEQMETA_MAX_FILES_PER_CALL ?? 5_000,
+      uriSchemes: (settings.SEQMETA_URI_SCHEMES ?? 's3,gs,az,https,file,drs').split(','),
+    },
   };
 }
 

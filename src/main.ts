@@ -5,6 +5,7 @@ import { loadConfig } from './config.ts';
 import { connectDatabase, setUpDatabase } from './database/setup.ts';
 import { installShutdown } from './http/shutdown.ts';
 import { createLogger } from './logger.ts';
+import { loadPhiKeys } from './phiKeys.ts';
 import { createPools } from './pools.ts';
 import { startServer } from './server.ts';
 
@@ -15,8 +16,10 @@ if (config.mode === 'embedded') {
   logger.info({ dataDirectory: config.dataDirectory }, 'no database URL configured: embedded Postgres');
   await setUpDatabase(database.urls, (message) => logger.info(message));
 }
+const keys = await loadPhiKeys(config);
+if (keys.generatedFile) logger.warn({ file: keys.generatedFile }, 'development PHI keys in use (generated once into the data folder)');
 const pools = createPools(database.urls, config.server, logger);
-const server = await startServer(config, pools, logger);
+const server = await startServer({ config, pools, logger, keys });
 installShutdown(
   server.httpServer,
   async () => {

@@ -6,24 +6,35 @@ import { PgSimplifyInflectionPreset } from '@graphile/simplify-inflection';
 import { makePgService } from 'postgraphile/adaptors/pg';
 import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
 import { PostGraphileConnectionFilterPreset } from 'postgraphile-plugin-connection-filter';
+import { createIngestMutationsPlugin } from '../plugins/ingestMutations/index.ts';
 import { createPaginationCapPlugin } from '../plugins/paginationCap.ts';
 import { createQueryLimitsPlugin } from '../plugins/queryLimits/index.ts';
+import { createReadScopePlugin } from '../plugins/readScope.ts';
 import type { Config } from './config.ts';
 import { createErrorMasker } from './errors.ts';
 import { exampleQuery } from './graphiqlExamples.ts';
+import './http/requestContext.ts';
 import type { Logger } from './logger.ts';
+import type { PhiKeys } from './phiKeys.ts';
 import type { Pools } from './pools.ts';
 
 export type PresetOptions = {
   config: Config;
   pools: Pools;
   logger: Logger;
+  /** PHI keys for registerSample */
+  keys: PhiKeys;
 };
 
-export function createPreset({ config, pools, logger }: PresetOptions): GraphileConfig.Preset {
+export function createPreset({ config, pools, logger, keys }: PresetOptions): GraphileConfig.Preset {
   return {
     extends: [PostGraphileAmberPreset, PgSimplifyInflectionPreset, PostGraphileConnectionFilterPreset, PgAggregatesPreset],
-    plugins: [createPaginationCapPlugin(config.limits), createQueryLimitsPlugin(config.limits)],
+    plugins: [
+      createReadScopePlugin({ allowAnonymousReads: config.server.allowAnonymousReads }),
+      createPaginationCapPlugin(config.limits),
+      createQueryLimitsPlugin(config.limits),
+      createIngestMutationsPlugin({ pool: pools.etl, rules: config.ingest, keys }),
+    ],
     pgServices: [makePgService({ pool: pools.api, schemas: ['api'] })],
     grafserv: {
       graphqlPath: '/graphql',
@@ -41,6 +52,11 @@ export function createPreset({ config, pools, logger }: PresetOptions): Graphile
     },
     grafast: {
       explain: false,
+      // What the plugins may know of the caller; never the request body or variables.
+      context(requestContext) {
+        const request = requestContext.expressv4?.req;
+        return { principal: request?.seqmetaPrincipal ?? null, requestId: request?.seqmetaRequestId };
+      },
     },
   };
 }

@@ -4,10 +4,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { postgraphile } from 'postgraphile';
+import { createAuthenticator } from './authentication.ts';
 import type { Config } from './config.ts';
+import { installAuthentication } from './http/authentication.ts';
 import { installGraphQL } from './http/graphql.ts';
 import { installHealth } from './http/health.ts';
+import { installRequestId } from './http/requestId.ts';
 import type { Logger } from './logger.ts';
+import type { PhiKeys } from './phiKeys.ts';
 import type { Pools } from './pools.ts';
 import { createPreset } from './preset.ts';
 
@@ -19,12 +23,18 @@ export type RunningServer = {
   release: () => Promise<void>;
 };
 
-export async function startServer(config: Config, pools: Pools, logger: Logger): Promise<RunningServer> {
-  const instance = postgraphile(createPreset({ config, pools, logger }));
+export type ServerParts = { config: Config; pools: Pools; logger: Logger; keys: PhiKeys };
+
+export async function startServer({ config, pools, logger, keys }: ServerParts): Promise<RunningServer> {
+  const instance = postgraphile(createPreset({ config, pools, logger, keys }));
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
+  installRequestId(app);
+  const { allowAnonymousReads } = config.server;
+  const authenticator = createAuthenticator({ etlPool: pools.etl, allowAnonymousReads });
   installHealth(app, pools);
+  installAuthentication(app, authenticator, { allowAnonymousReads, logger });
   await installGraphQL(app, httpServer, instance);
 
   await new Promise<void>((resolve, reject) => {

@@ -3,12 +3,22 @@
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
+import { generateKey } from '../../src/phi.ts';
+import type { PhiKeys } from '../../src/phiKeys.ts';
 import { createPools, type Pools } from '../../src/pools.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
+/** Fresh random keys: tests never depend on a particular key. */
+export const testPhiKeys = (): PhiKeys => ({
+  pseudonymKey: generateKey(),
+  keyring: { currentVersion: 1, keys: new Map([[1, generateKey()]]) },
+});
+
 export type TestApi = {
   database: TestDatabase;
+  /** the PHI keys the server uses, to compute expected pseudonyms */
+  keys: PhiKeys;
   config: Config;
   url: string;
   /** POST /graphql with a JSON body; returns status and parsed body */
@@ -27,6 +37,7 @@ export async function startTestApi(environment: Record<string, string> = {}): Pr
   const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', ...environment });
   const logger = createLogger(config);
   const statements: string[] = [];
+  const keys = testPhiKeys();
   const pools: Pools = createPools(
     { admin: null, owner: null, etl: database.urls.etl, api: database.urls.api },
     config.server,
@@ -49,7 +60,7 @@ export async function startTestApi(environment: Record<string, string> = {}): Pr
   };
   let server: RunningServer;
   try {
-    server = await startServer(config, pools, logger);
+    server = await startServer({ config, pools, logger, keys });
   } catch (error) {
     await pools.close();
     await database.destroy();
@@ -57,6 +68,7 @@ export async function startTestApi(environment: Record<string, string> = {}): Pr
   }
   return {
     database,
+    keys,
     config,
     url: server.url,
     statements,

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createPools } from '../../src/pools.ts';
 import { createPreset } from '../../src/preset.ts';
+import { testPhiKeys } from './apiServer.ts';
 
 export const schemaFile = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
 
@@ -15,7 +16,7 @@ export async function buildSchema(apiUrl: string, etlUrl: string): Promise<Graph
   const config = loadConfig({ LOG_LEVEL: 'silent' });
   const logger = createLogger(config);
   const pools = createPools({ admin: null, owner: null, api: apiUrl, etl: etlUrl }, config.server, logger);
-  const instance = postgraphile(createPreset({ config, pools, logger }));
+  const instance = postgraphile(createPreset({ config, pools, logger, keys: testPhiKeys() }));
   try {
     return await instance.getSchema();
   } finally {
