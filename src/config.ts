@@ -46,6 +46,11 @@ export type Config = {
   };
   limits: QueryLimits;
   ingest: IngestRules;
+  /** the pipeline side: where the API is and the token to send; no database credentials */
+  client: {
+    apiUrl: string;
+    token: string | null;
+  };
 };
 
 /** What the pipeline's writes may carry. */
@@ -116,6 +121,8 @@ const environmentSchema = z.object({
   SEQMETA_MAX_COST: positiveInteger,
   SEQMETA_ALLOW_ANONYMOUS_READS: optionalText.pipe(z.enum(['true', 'false'], { error: 'must be true or false' }).optional()),
   SEQMETA_MAX_FILES_PER_CALL: positiveInteger,
+  SEQMETA_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of the seqmeta API, e.g. https://seqmeta.example.org' }).optional()),
+  SEQMETA_TOKEN: optionalText,
   SEQMETA_URI_SCHEMES: optionalText.pipe(
     z
       .string()
@@ -200,6 +207,10 @@ export function loadConfig(
         settings.SEQMETA_ALLOW_ANONYMOUS_READS === undefined ? mode === 'embedded' : settings.SEQMETA_ALLOW_ANONYMOUS_READS === 'true',
     },
     limits,
+    client: {
+      apiUrl: (settings.SEQMETA_URL ?? 'http://127.0.0.1:5678').replace(/\/+$/, ''),
+      token: settings.SEQMETA_TOKEN ?? null,
+    },
     ingest: {
       maximumFilesPerCall: settings.SEQMETA_MAX_FILES_PER_CALL ?? 5_000,
       uriSchemes: (settings.SEQMETA_URI_SCHEMES ?? 's3,gs,az,https,file,drs').split(','),
