@@ -163,7 +163,7 @@ export function loadConfig(
     defaultPageSize: settings.SEQMETA_DEFAULT_PAGE_SIZE ?? 100,
     maximumDepth: settings.SEQMETA_MAX_DEPTH ?? 12,
     maximumAliases: settings.SEQMETA_MAX_ALIASES ?? 30,
-    maximumCost: settings.SEQMETA_MAX_COST ?? 1_000_000,
+    maximumCost: settings.SEQMETA_MAX_COST ?? 2_000_000,
   };
   if (limits.defaultPageSize > limits.maximumPageSize) {
     throw new ConfigError(

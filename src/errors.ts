@@ -7,6 +7,11 @@ import { GraphQLError } from 'postgraphile/graphql';
 import type { Logger } from './logger.ts';
 
 const queryCancelled = '57014';
+// SQLSTATE class 22, data exception: a value the database could not use, e.g. "abc" as a
+// BigInt filter, a LIKE pattern ending in its escape character, a doctored cursor. The SQL is
+// generated, so such a value came from the request: the client is told so. Postgres' own
+// message may quote values, so the client gets a fixed one and the log the rest.
+const dataExceptionClass = '22';
 
 export function createErrorMasker(logger: Logger, statementTimeoutMilliseconds: number) {
   return function maskError(error: GraphQLError): GraphQLError {
@@ -20,6 +25,14 @@ export function createErrorMasker(logger: Logger, statementTimeoutMilliseconds: 
       );
     }
     const errorId = randomUUID();
+    if ((original as { code?: string }).code?.startsWith(dataExceptionClass)) {
+      logger.warn({ errorId, err: original, path: error.path }, 'the database refused a value of a GraphQL request');
+      return new GraphQLError(
+        'a value in the request (a filter value, a pattern or a cursor) is not valid for the field it is used on; ' +
+          `check the arguments, and quote error id ${errorId} if they look right`,
+        { nodes: error.nodes, path: error.path, extensions: { code: 'INVALID_INPUT', errorId } },
+      );
+    }
     // the error object only: never the request's variables, which may carry patient ids
     logger.error({ errorId, err: original, path: error.path }, 'unexpected error while executing a GraphQL request');
     return new GraphQLError(`An unexpected error occurred; quote error id ${errorId} when reporting it.`, {

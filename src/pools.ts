@@ -17,11 +17,14 @@ export function createPools(urls: DatabaseUrls, server: Config['server'], logger
     // a runaway read is cancelled by the database, whatever the API's limits missed
     statement_timeout: server.apiStatementTimeoutMilliseconds,
     application_name: 'seqmeta-api',
+    // a database that does not answer makes /readyz fail, not hang
+    connectionTimeoutMillis: 5_000,
   });
   const etl = new pg.Pool({
     connectionString: requireDatabaseUrl(urls, 'etl'),
     max: server.etlPoolSize,
     application_name: 'seqmeta-ingest',
+    connectionTimeoutMillis: 5_000,
   });
   // An idle client losing its connection must not crash the process.
   for (const [name, pool] of [['api', api], ['etl', etl]] as const) {

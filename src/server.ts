@@ -27,6 +27,9 @@ export type ServerParts = { config: Config; pools: Pools; logger: Logger; keys: 
 
 export async function startServer({ config, pools, logger, keys }: ServerParts): Promise<RunningServer> {
   const instance = postgraphile(createPreset({ config, pools, logger, keys }));
+  // Introspect now: a server that cannot read its database must fail at start (and be
+  // restarted by its orchestrator), not serve errors behind a green health check.
+  await instance.getSchema();
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);

@@ -9,12 +9,20 @@ import {
   type FragmentDefinitionNode,
   type GraphQLNamedType,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValueNode,
+  valueFromASTUntyped,
 } from 'postgraphile/graphql';
 import type { QueryLimits } from '../../src/config.ts';
 
-export type LimitProblem = { code: 'PAGE_SIZE' | 'DEPTH' | 'ALIASES' | 'COST'; message: string };
+export type LimitProblem = { code: 'PAGE_SIZE' | 'DEPTH' | 'ALIASES' | 'COST' | 'SELECTIONS'; message: string };
+
+// Fragments are expanded where they are spread, so a 1 kB document whose fragments each spread
+// the next one twice expands to millions of selections: walking them (here, and in grafast's
+// planning after us) blocked the process for a minute. No real query comes near this bound;
+// the walk stops at it, so the analysis itself stays cheap.
+export const MAXIMUM_SELECTIONS = 10_000;
 
 type Walk = {
   fragments: Map<string, FragmentDefinitionNode>;
@@ -25,6 +33,8 @@ type Walk = {
   aliases: number;
   deepest: number;
   cost: number;
+  /** field selections and fragment spreads walked, fragments counted where spread */
+  selections: number;
 };
 
 function valueOf(node: ValueNode | undefined, variables: Record<string, unknown>): unknown {
@@ -52,6 +62,8 @@ function walk(
 ): void {
   state.deepest = Math.max(state.deepest, depth);
   for (const selection of selectionSet.selections) {
+    state.selections += 1;
+    if (state.selections > MAXIMUM_SELECTIONS) return;
     if (selection.kind === Kind.FRAGMENT_SPREAD) {
       const name = selection.name.value;
       const fragment = state.fragments.get(name);
@@ -66,9 +78,13 @@ function walk(
       continue;
     }
     const fieldName = selection.name.value;
-    // Introspection (GraphiQL's documentation explorer) is deep by nature and reads no rows.
-    if (fieldName.startsWith('__')) continue;
+    // Counted before the introspection exemption: GraphiQL never aliases introspection
+    // fields, and 2,000 aliased copies of `__schema { types { fields { name } } }` fit in
+    // a 100 kB body and cost seconds of CPU.
     if (selection.alias) state.aliases += 1;
+    // Introspection (GraphiQL's documentation explorer) is deep by nature and reads no rows;
+    // graphql-js' MaxIntrospectionDepthRule bounds its nesting.
+    if (fieldName.startsWith('__')) continue;
 
     let rows = rowsAbove;
     for (const argumentName of ['first', 'last']) {
@@ -96,6 +112,22 @@ function walk(
       walk(state, selection.selectionSet, fieldType, depth + 1, rows, visitedFragments);
     }
   }
+}
+
+// A variable the request leaves out takes the operation's default, and that is the value
+// PostGraphile runs with: `query ($size: Int = 5000) { samples(first: $size) … }` must meet
+// the cap like `first: 5000`. A variable sent (even as null) overrides its default.
+function variablesWithDefaults(
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | null | undefined,
+): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {};
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (definition.defaultValue) {
+      defaults[definition.variable.name.value] = valueFromASTUntyped(definition.defaultValue);
+    }
+  }
+  return { ...defaults, ...(variables ?? {}) };
 }
 
 export function analyseOperation(
@@ -126,16 +158,25 @@ export function analyseOperation(
         .filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION)
         .map((fragment) => [fragment.name.value, fragment]),
     ),
-    variables: variables ?? {},
+    variables: variablesWithDefaults(operation, variables),
     schema,
     limits,
     problems: [],
     aliases: 0,
     deepest: 0,
     cost: 0,
+    selections: 0,
   };
   walk(state, operation.selectionSet, rootType ?? undefined, 1, 1, new Set());
 
+  if (state.selections > MAXIMUM_SELECTIONS) {
+    state.problems.push({
+      code: 'SELECTIONS',
+      message:
+        `the query expands to more than ${MAXIMUM_SELECTIONS} selections (each fragment counted every time it is spread); ` +
+        'spread fragments fewer times',
+    });
+  }
   if (state.deepest > limits.maximumDepth) {
     state.problems.push({
       code: 'DEPTH',

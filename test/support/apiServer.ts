@@ -1,6 +1,5 @@
 // A live seqmeta API over a fresh test database, on a free port, for HTTP tests. The API
 // pool can count the statements it sends, to prove batching.
-import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { generateKey } from '../../src/phi.ts';
@@ -43,21 +42,16 @@ export async function startTestApi(environment: Record<string, string> = {}): Pr
     config.server,
     logger,
   );
-  // Record what PostGraphile sends through the frontend_api pool.
-  const originalConnect = pools.api.connect.bind(pools.api);
-  (pools.api as { connect: unknown }).connect = async () => {
-    const client: pg.PoolClient = await originalConnect();
-    if (!(client as { counting?: boolean }).counting) {
-      const originalQuery = client.query.bind(client) as (...args: unknown[]) => unknown;
-      (client as { counting?: boolean }).counting = true;
-      (client as { query: unknown }).query = (...args: unknown[]) => {
-        const first = args[0] as string | { text: string };
-        statements.push(typeof first === 'string' ? first : first.text);
-        return originalQuery(...args);
-      };
-    }
-    return client;
-  };
+  // Record what PostGraphile sends through the frontend_api pool: every new connection's
+  // query method is wrapped once.
+  pools.api.on('connect', (client) => {
+    const originalQuery = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      const first = args[0] as string | { text: string };
+      statements.push(typeof first === 'string' ? first : first.text);
+      return originalQuery(...args);
+    };
+  });
   let server: RunningServer;
   try {
     server = await startServer({ config, pools, logger, keys });
