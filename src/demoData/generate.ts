@@ -72,7 +72,9 @@ export type DemoDataOptions = {
   batchSize?: number;
 };
 
-export const DEFAULT_BATCH_SIZE = 500;
+// Small enough that a batch dies young in Node's garbage collector: batches of 500 patients
+// (~20k files) outlived the young generation and made generation twice as slow.
+export const DEFAULT_BATCH_SIZE = 100;
 /** patient ids have seven digits */
 export const MAXIMUM_PATIENTS = 9_999_999;
 export const MAXIMUM_SEED = 0xffff_ffff;
@@ -99,8 +101,8 @@ export type Random = {
 };
 
 /**
- * sfc32 (Chris Doty-Humphrey's Small Fast Counting generator): 128 bits of state and a
- * counter that guarantees a period of at least 2^32, fast in 32-bit integer arithmetic.
+ * sfc32 (Chris Doty-Humphrey's Small Fast Counting generator): 96 bits of state plus a
+ * 32-bit counter that guarantees a period of at least 2^32, fast in 32-bit integer arithmetic.
  * The state is expanded from the seed with splitmix32 so that nearby seeds diverge at once.
  */
 export function createRandom(seed: number): Random {
@@ -231,7 +233,13 @@ const ASSAYS_BY_SPECIMEN: Record<SpecimenType, ReadonlyArray<readonly [AssayType
   ],
 };
 
-type Pipeline = { name: string; versions: ReadonlyArray<readonly [string, number]>; processes: readonly string[] };
+type Pipeline = {
+  name: string;
+  /** release and how often it is used */
+  versions: ReadonlyArray<readonly [string, number]>;
+  /** Nextflow processes a failed run may name in its error message */
+  processes: readonly string[];
+};
 
 const SAREK: Pipeline = {
   name: 'nf-core/sarek',
@@ -240,7 +248,11 @@ const SAREK: Pipeline = {
     ['3.4.4', 3],
     ['3.5.1', 5],
   ],
-  processes: ['NFCORE_SAREK:SAREK:FASTQ_ALIGN_BWAMEM_MEM2_DRAGMAP_SENTIEON:BWAMEM1_MEM', 'NFCORE_SAREK:SAREK:BAM_MARKDUPLICATES:GATK4_MARKDUPLICATES', 'NFCORE_SAREK:SAREK:BAM_VARIANT_CALLING_SOMATIC_ALL:MUTECT2'],
+  processes: [
+    'NFCORE_SAREK:SAREK:FASTQ_ALIGN_BWAMEM_MEM2_DRAGMAP_SENTIEON:BWAMEM1_MEM',
+    'NFCORE_SAREK:SAREK:BAM_MARKDUPLICATES:GATK4_MARKDUPLICATES',
+    'NFCORE_SAREK:SAREK:BAM_VARIANT_CALLING_SOMATIC_ALL:MUTECT2',
+  ],
 };
 const RNASEQ: Pipeline = {
   name: 'nf-core/rnaseq',
@@ -258,7 +270,10 @@ const METHYLSEQ: Pipeline = {
     ['2.7.1', 4],
     ['3.0.0', 2],
   ],
-  processes: ['NFCORE_METHYLSEQ:METHYLSEQ:BISMARK:BISMARK_ALIGN', 'NFCORE_METHYLSEQ:METHYLSEQ:BISMARK:BISMARK_METHYLATIONEXTRACTOR'],
+  processes: [
+    'NFCORE_METHYLSEQ:METHYLSEQ:BISMARK:BISMARK_ALIGN',
+    'NFCORE_METHYLSEQ:METHYLSEQ:BISMARK:BISMARK_METHYLATIONEXTRACTOR',
+  ],
 };
 
 const PIPELINE_BY_ASSAY: Record<AssayType, Pipeline> = {
@@ -404,15 +419,6 @@ function addRuns(batch: DemoDataBatch, sample: DemoSample, random: Random, seed:
     const pipelineVersion = random.weighted(pipeline.versions);
     const status = random.weighted(FINAL_STATUS);
     const started = status !== 'PENDING';
-    const finished = started && status !== 'RUNNING';
-    const exitCode = !finished
-      ? null
-      : status === 'SUCCEEDED'
-        ? 0
-        : status === 'FAILED'
-          ? random.weighted([[1, 4], [137, 3], [140, 2], [143, 1]])
-          : 130;
-    const process = pipeline.processes[random.integer(0, pipeline.processes.length - 1)]!;
     batch.runs.push({
       runId,
       sampleId: sample.sampleId,
@@ -423,15 +429,36 @@ function addRuns(batch: DemoDataBatch, sample: DemoSample, random: Random, seed:
       status,
       executor: started ? random.weighted(EXECUTORS) : null,
       nextflowSessionId: started ? nameBasedUuid(`seed ${seed} session ${runId}`) : null,
-      exitCode,
-      message:
-        status === 'FAILED'
-          ? `Process \`${process}\` terminated with an error exit status (${exitCode})`
-          : status === 'CANCELLED'
-            ? 'Execution cancelled -- the pipeline was stopped by its operator'
-            : null,
+      ...ending(status, pipeline, random),
     });
     addFiles(batch, sample, runId, assayType, status, random);
+  }
+}
+
+/** exit codes of failed Nextflow tasks: error, killed (often out of memory), time limit, terminated */
+const FAILED_EXIT_CODES: ReadonlyArray<readonly [number, number]> = [
+  [1, 4],
+  [137, 3],
+  [140, 2],
+  [143, 1],
+];
+/** a run stopped by its operator exits as if interrupted */
+const CANCELLED_EXIT_CODE = 130;
+
+function ending(status: RunStatus, pipeline: Pipeline, random: Random): Pick<DemoRun, 'exitCode' | 'message'> {
+  switch (status) {
+    case 'PENDING':
+    case 'RUNNING':
+      return { exitCode: null, message: null };
+    case 'SUCCEEDED':
+      return { exitCode: 0, message: null };
+    case 'CANCELLED':
+      return { exitCode: CANCELLED_EXIT_CODE, message: 'Execution cancelled -- the pipeline was stopped by its operator' };
+    case 'FAILED': {
+      const exitCode = random.weighted(FAILED_EXIT_CODES);
+      const failedProcess = pipeline.processes[random.integer(0, pipeline.processes.length - 1)]!;
+      return { exitCode, message: `Process \`${failedProcess}\` terminated with an error exit status (${exitCode})` };
+    }
   }
 }
 
