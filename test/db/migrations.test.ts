@@ -4,19 +4,16 @@
 // created. Also: the runtime role cannot run migrations, and a migration that fails
 // halfway leaves the database as it was (dbmate runs each one in a transaction).
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveBinary } from 'dbmate';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { secureDatabase } from '../../src/database/bootstrap.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbmateUrl, migrate, migrationsDirectory, rollback, runDbmate } from '../../src/database/migrate.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { attempt, createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { schemaFingerprint } from '../support/schemaFingerprint.ts';
-import { adminQuery, serverUrls } from '../support/server.ts';
 
 const PERMISSION_DENIED = '42501';
 
@@ -106,39 +103,11 @@ async function existing(client: pg.Client, objects: CreatedObject[]): Promise<st
   return present;
 }
 
-type ScratchDatabase = {
-  name: string;
-  urls: ReturnType<typeof serverUrls>;
-  connect: (role: 'admin' | 'owner' | 'etl' | 'api') => Promise<pg.Client>;
-  drop: () => Promise<void>;
-};
+type ScratchDatabase = TestDatabase;
 
 /** An empty database, locked down as bootstrap leaves every database, with nothing migrated. */
-async function createEmptyDatabase(): Promise<ScratchDatabase> {
-  const server = inject('testServer');
-  const name = `seqmeta_test_${randomBytes(6).toString('hex')}`;
-  // template0: nothing a server's template1 may carry ends up in the schema
-  await adminQuery(server.adminUrl, `create database ${name} template template0 owner seqmeta_owner`);
-  await secureDatabase(server.adminUrl, name, 'seqmeta_owner');
-  const adminUrl = new URL(server.adminUrl);
-  adminUrl.pathname = `/${name}`;
-  const urls = { ...serverUrls(server, name), admin: adminUrl.toString() };
-  const clients: pg.Client[] = [];
-  return {
-    name,
-    urls,
-    async connect(role) {
-      const client = new pg.Client({ connectionString: urls[role] });
-      await client.connect();
-      clients.push(client);
-      return client;
-    },
-    async drop() {
-      await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
-      await adminQuery(server.adminUrl, `drop database if exists ${name} with (force)`);
-    },
-  };
-}
+// template0: nothing a server's template1 may carry ends up in the schema
+const createEmptyDatabase = () => createTestDatabase({ template: 'template0' });
 
 /**
  * dbmate on a migrations folder of the test's own (runDbmate is bound to db/migrations).
@@ -163,18 +132,6 @@ async function migrateIn(directory: string, url: string): Promise<void> {
   if (result.exitCode !== 0) throw new Error(`dbmate migrate in ${directory} failed:\n${result.output}`);
 }
 
-/** Runs `sql` in a transaction that is always rolled back; the SQLSTATE it failed with, or 'succeeded'. */
-async function attempt(client: pg.Client, sql: string): Promise<string> {
-  await client.query('begin');
-  try {
-    await client.query(sql);
-    return 'succeeded';
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  } finally {
-    await client.query('rollback');
-  }
-}
 
 const temporaryDirectories: string[] = [];
 async function temporaryDirectory(): Promise<string> {
@@ -191,7 +148,7 @@ async function scratchDatabase(): Promise<ScratchDatabase> {
 }
 
 afterAll(async () => {
-  await Promise.all(scratchDatabases.map((database) => database.drop()));
+  await Promise.all(scratchDatabases.map((database) => database.destroy()));
   await Promise.all(temporaryDirectories.map((directory) => rm(directory, { recursive: true, force: true })));
 });
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encryptPatientId, generateKey, pseudonymisePatientId, type EncryptionKeyring } from '../../src/phi.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { attempt, createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 const PERMISSION_DENIED = '42501';
 const CHECK_VIOLATION = '23514';
@@ -31,18 +31,6 @@ let schemas: string[];
 let baseTables: string[];
 let views: Relation[];
 
-/** Runs `sql` in a transaction that is always rolled back; the SQLSTATE it failed with, or 'succeeded'. */
-async function attempt(client: pg.Client, sql: string): Promise<string> {
-  await client.query('begin');
-  try {
-    await client.query(sql);
-    return 'succeeded';
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  } finally {
-    await client.query('rollback');
-  }
-}
 
 /** Each statement with its outcome, ready to compare with the outcome every one should have. */
 async function attemptAll(client: pg.Client, statements: string[]) {

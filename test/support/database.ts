@@ -17,10 +17,14 @@ export type TestDatabase = {
   destroy: () => Promise<void>;
 };
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * `template`: the migrated template by default; `template0` gives an empty database, locked
+ * down as bootstrap leaves every database, with nothing migrated.
+ */
+export async function createTestDatabase({ template }: { template?: string } = {}): Promise<TestDatabase> {
   const server = inject('testServer');
   const name = `seqmeta_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(server.adminUrl, `create database ${name} template ${server.templateDatabase} owner seqmeta_owner`);
+  await adminQuery(server.adminUrl, `create database ${name} template ${template ?? server.templateDatabase} owner seqmeta_owner`);
   // Database-level grants are not copied from a template.
   await secureDatabase(server.adminUrl, name, 'seqmeta_owner');
   const adminUrl = new URL(server.adminUrl);
@@ -42,4 +46,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await adminQuery(server.adminUrl, `drop database if exists ${name} with (force)`);
     },
   };
+}
+
+/** Runs `sql` in a transaction that is always rolled back; the SQLSTATE it failed with, or 'succeeded'. */
+export async function attempt(client: pg.Client, sql: string): Promise<string> {
+  await client.query('begin');
+  try {
+    await client.query(sql);
+    return 'succeeded';
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  } finally {
+    await client.query('rollback');
+  }
 }
