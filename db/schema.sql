@@ -532,6 +532,33 @@ COMMENT ON COLUMN api.frontend_samples.collection_year IS 'Year the sample was c
 
 
 --
+-- Name: api_tokens; Type: TABLE; Schema: core; Owner: -
+--
+
+CREATE TABLE core.api_tokens (
+    token_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text NOT NULL,
+    secret_hash text NOT NULL,
+    scopes text[] NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    revoked_at timestamp with time zone,
+    CONSTRAINT api_tokens_check CHECK ((expires_at > created_at)),
+    CONSTRAINT api_tokens_check1 CHECK ((revoked_at >= created_at)),
+    CONSTRAINT api_tokens_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9._-]{0,63}$'::text)),
+    CONSTRAINT api_tokens_scopes_check CHECK (((cardinality(scopes) > 0) AND (scopes <@ ARRAY['ingest'::text, 'read'::text]))),
+    CONSTRAINT api_tokens_secret_hash_check CHECK ((secret_hash ~ '^[0-9a-f]{64}$'::text))
+);
+
+
+--
+-- Name: TABLE api_tokens; Type: COMMENT; Schema: core; Owner: -
+--
+
+COMMENT ON TABLE core.api_tokens IS 'Bearer tokens of API clients, stored as hashes; revoked, never deleted.';
+
+
+--
 -- Name: audit_events; Type: TABLE; Schema: core; Owner: -
 --
 
@@ -572,6 +599,22 @@ ALTER TABLE core.audit_events ALTER COLUMN event_id ADD GENERATED ALWAYS AS IDEN
 CREATE TABLE public.schema_migrations (
     version character varying NOT NULL
 );
+
+
+--
+-- Name: api_tokens api_tokens_name_key; Type: CONSTRAINT; Schema: core; Owner: -
+--
+
+ALTER TABLE ONLY core.api_tokens
+    ADD CONSTRAINT api_tokens_name_key UNIQUE (name);
+
+
+--
+-- Name: api_tokens api_tokens_pkey; Type: CONSTRAINT; Schema: core; Owner: -
+--
+
+ALTER TABLE ONLY core.api_tokens
+    ADD CONSTRAINT api_tokens_pkey PRIMARY KEY (token_id);
 
 
 --
@@ -743,4 +786,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203120200'),
     ('20261203120300'),
     ('20261203120400'),
-    ('20261203120500');
+    ('20261203120500'),
+    ('20261203130000');

@@ -59,6 +59,11 @@ const expectedPrivileges: Record<string, ObjectPrivileges> = {
   'table core.audit_events': {
     etl_worker: ['INSERT (principal, action, run_id, sample_id, request_id, details)'],
   },
+  // the server authenticates bearer tokens through its etl_worker pool: it reads what a
+  // look-up needs (not created_at) and writes nothing; operators manage tokens as the owner
+  'table core.api_tokens': {
+    etl_worker: ['SELECT (token_id, name, secret_hash, scopes, expires_at, revoked_at)'],
+  },
   // the identity column draws from it without any grant
   'sequence core.audit_events_event_id_seq': {},
   // dbmate's bookkeeping: the owner's alone

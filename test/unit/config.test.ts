@@ -46,6 +46,19 @@ describe('loadConfig', () => {
     }
   });
 
+  it('allows anonymous reads by default in embedded mode only, and as SEQMETA_ALLOW_ANONYMOUS_READS says', () => {
+    expect(loadConfig({}).server.allowAnonymousReads).toBe(true);
+    expect(loadConfig(productionUrls).server.allowAnonymousReads).toBe(false);
+    expect(loadConfig({ ...productionUrls, SEQMETA_ALLOW_ANONYMOUS_READS: 'true' }).server.allowAnonymousReads).toBe(true);
+    expect(loadConfig({ SEQMETA_ALLOW_ANONYMOUS_READS: 'false' }).server.allowAnonymousReads).toBe(false);
+    expect(loadConfig({ ...productionUrls, SEQMETA_ALLOW_ANONYMOUS_READS: ' ' }).server.allowAnonymousReads).toBe(false);
+    for (const value of ['yes', '1', 'TRUE']) {
+      expect(() => loadConfig({ SEQMETA_ALLOW_ANONYMOUS_READS: value }), value).toThrow(
+        /SEQMETA_ALLOW_ANONYMOUS_READS: must be true or false/,
+      );
+    }
+  });
+
   it('reports a URL a command needs but the configuration lacks', () => {
     const config = loadConfig({ SEQMETA_API_DATABASE_URL: productionUrls.SEQMETA_API_DATABASE_URL });
     expect(() => requireDatabaseUrl(config.databaseUrls!, 'owner')).toThrow(
