@@ -597,7 +597,7 @@ ALTER TABLE core.audit_events ALTER COLUMN event_id ADD GENERATED ALWAYS AS IDEN
 --
 
 CREATE TABLE public.schema_migrations (
-    version character varying NOT NULL
+    version character varying(128) NOT NULL
 );
 
 

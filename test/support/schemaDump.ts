@@ -45,10 +45,12 @@ export async function dumpMigratedSchema(adminUrl: string): Promise<string> {
     await adminQuery(adminUrl, `drop database if exists ${database} with (force)`);
     await bootstrap(urls);
     await migrate(urls.owner);
-    // a fixed restrict key keeps the dump byte-for-byte reproducible
-    await runDbmate(urls.owner, ['--schema-file', output, 'dump', '--', '--restrict-key=seqmeta']);
-    // the patch release of the server and pg_dump does not change the schema
-    return (await readFile(output, 'utf8')).replace(/^-- Dumped (from|by) .*\n/gm, '');
+    await runDbmate(urls.owner, ['--schema-file', output, 'dump']);
+    return (await readFile(output, 'utf8'))
+      // the patch release of the server and pg_dump does not change the schema
+      .replace(/^-- Dumped (from|by) .*\n/gm, '')
+      // pg_dump picks a random key for psql's \restrict guard; a fixed one keeps the file reproducible
+      .replace(/^\\(un)?restrict \S+$/gm, (_line, un: string | undefined) => `\\${un ?? ''}restrict seqmeta`);
   } finally {
     await adminQuery(adminUrl, `drop database if exists ${database} with (force)`);
     await rm(folder, { recursive: true, force: true });
