@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { isSafeError } from 'postgraphile/grafast';
 import { GraphQLError } from 'postgraphile/graphql';
-import type { Logger } from './logger.ts';
+import { loggableError, type Logger } from './logger.ts';
 
 const queryCancelled = '57014';
 // SQLSTATE class 22, data exception: a value the database could not use, e.g. "abc" as a
@@ -26,15 +26,15 @@ export function createErrorMasker(logger: Logger, statementTimeoutMilliseconds: 
     }
     const errorId = randomUUID();
     if ((original as { code?: string }).code?.startsWith(dataExceptionClass)) {
-      logger.warn({ errorId, err: original, path: error.path }, 'the database refused a value of a GraphQL request');
+      logger.warn({ errorId, err: loggableError(original), path: error.path }, 'the database refused a value of a GraphQL request');
       return new GraphQLError(
         'a value in the request (a filter value, a pattern or a cursor) is not valid for the field it is used on; ' +
           `check the arguments, and quote error id ${errorId} if they look right`,
         { nodes: error.nodes, path: error.path, extensions: { code: 'INVALID_INPUT', errorId } },
       );
     }
-    // the error object only: never the request's variables, which may carry patient ids
-    logger.error({ errorId, err: original, path: error.path }, 'unexpected error while executing a GraphQL request');
+    // never the request's variables, nor values Postgres quotes: they may carry patient ids
+    logger.error({ errorId, err: loggableError(original), path: error.path }, 'unexpected error while executing a GraphQL request');
     return new GraphQLError(`An unexpected error occurred; quote error id ${errorId} when reporting it.`, {
       nodes: error.nodes,
       path: error.path,

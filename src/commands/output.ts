@@ -3,7 +3,7 @@ export const say = (message: string): void => {
   process.stderr.write(`seqmeta: ${message.trimEnd()}\n`);
 };
 
-/** Bad flags or arguments: printed as one line, exit code 1, nothing changed. */
+/** Bad flags or arguments: printed as one line, exit code 2, nothing changed. */
 export class CommandInputError extends Error {
   override name = 'CommandInputError';
 }

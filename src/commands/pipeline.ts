@@ -118,7 +118,7 @@ function connect(options: CommonOptions): ApiClient {
     token: client.token,
     retries,
     onRetry: ({ attempt, retries: allowed, delayMilliseconds, reason }) =>
-      say(`no answer from the API (${reason}); retry ${attempt} of ${allowed} in ${(delayMilliseconds / 1000).toFixed(1)} s`),
+      say(`the API call did not go through (${reason}); retry ${attempt} of ${allowed} in ${(delayMilliseconds / 1000).toFixed(1)} s`),
   });
 }
 

@@ -1,5 +1,6 @@
 // A live seqmeta API over a fresh test database, on a free port, for HTTP tests. The API
 // pool can count the statements it sends, to prove batching.
+import type { DestinationStream } from 'pino';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { generateKey } from '../../src/phi.ts';
@@ -31,10 +32,18 @@ export type TestApi = {
   stop: () => Promise<void>;
 };
 
-export async function startTestApi(environment: Record<string, string> = {}): Promise<TestApi> {
+export type TestApiOptions = {
+  /**
+   * Where the server's log lines go instead of stdout, e.g. to capture them (set LOG_LEVEL in
+   * the environment too: logs are silent by default). The logger stays the server's own.
+   */
+  logDestination?: DestinationStream;
+};
+
+export async function startTestApi(environment: Record<string, string> = {}, options: TestApiOptions = {}): Promise<TestApi> {
   const database = await createTestDatabase();
   const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', ...environment });
-  const logger = createLogger(config);
+  const logger = createLogger(config, options.logDestination);
   const statements: string[] = [];
   const keys = testPhiKeys();
   const pools: Pools = createPools(
