@@ -12,7 +12,8 @@ import { createQueryLimitsPlugin } from '../plugins/queryLimits/index.ts';
 import { createReadScopePlugin } from '../plugins/readScope.ts';
 import type { Config } from './config.ts';
 import { createErrorMasker } from './errors.ts';
-import { exampleQuery } from './graphiqlExamples.ts';
+import { exampleQuery, graphiqlExamples } from './graphiqlExamples.ts';
+import { createGraphiqlPage } from './graphiqlPage.ts';
 import './http/requestContext.ts';
 import type { Logger } from './logger.ts';
 import type { PhiKeys } from './phiKeys.ts';
@@ -45,11 +46,7 @@ export function createPreset({ config, pools, logger, keys }: PresetOptions): Gr
       watch: false,
       maskError: createErrorMasker(logger, config.server.apiStatementTimeoutMilliseconds),
     },
-    ruru: {
-      htmlParts: { titleTag: '<title>seqmeta · GraphiQL</title>' },
-      // ruru's typings mark every client option as required; all are optional at run time
-      clientConfig: { defaultQuery: exampleQuery, initialQuery: exampleQuery } as never,
-    },
+    ruru: createGraphiqlPage({ projectName: 'seqmeta', defaultQuery: exampleQuery, examples: graphiqlExamples }),
     grafast: {
       explain: false,
       // What the plugins may know of the caller; never the request body or variables.
