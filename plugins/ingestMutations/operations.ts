@@ -118,6 +118,8 @@ const sameFile = (a: CheckedFile, b: CheckedFile) =>
 
 /** Files already stored must be exactly the ones sent again: a changed checksum is a conflict. */
 async function requireSameFiles(client: pg.PoolClient, runId: string, role: string, files: CheckedFile[]) {
+  // every file was new: nothing to compare, and a round trip saved
+  if (files.length === 0) return;
   const stored = await storedFiles(client, runId, role, files.map((file) => file.uri));
   for (const file of files) {
     const existing = stored.get(file.uri);
