@@ -688,10 +688,17 @@ CREATE INDEX audit_events_sample_id_idx ON core.audit_events USING btree (sample
 
 
 --
--- Name: runs_sample_id_idx; Type: INDEX; Schema: core; Owner: -
+-- Name: run_files_run_id_file_id_idx; Type: INDEX; Schema: core; Owner: -
 --
 
-CREATE INDEX runs_sample_id_idx ON core.runs USING btree (sample_id);
+CREATE INDEX run_files_run_id_file_id_idx ON core.run_files USING btree (run_id, file_id);
+
+
+--
+-- Name: runs_sample_id_run_id_idx; Type: INDEX; Schema: core; Owner: -
+--
+
+CREATE INDEX runs_sample_id_run_id_idx ON core.runs USING btree (sample_id, run_id);
 
 
 --
@@ -699,6 +706,13 @@ CREATE INDEX runs_sample_id_idx ON core.runs USING btree (sample_id);
 --
 
 CREATE INDEX samples_patient_hash_idx ON core.samples USING btree (patient_hash);
+
+
+--
+-- Name: samples_specimen_type_idx; Type: INDEX; Schema: core; Owner: -
+--
+
+CREATE INDEX samples_specimen_type_idx ON core.samples USING btree (specimen_type);
 
 
 --
@@ -787,4 +801,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203120300'),
     ('20261203120400'),
     ('20261203120500'),
-    ('20261203130000');
+    ('20261203130000'),
+    ('20261203140000');
