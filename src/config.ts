@@ -39,6 +39,8 @@ export type Config = {
     maximumBodyBytes: number;
     apiPoolSize: number;
     etlPoolSize: number;
+    /** API processes in production mode (node:cluster), each with its own pools; 1 = no cluster */
+    workers: number;
     /** statement_timeout of every connection of the frontend_api pool */
     apiStatementTimeoutMilliseconds: number;
     /** whether a request without a token may run queries (never mutations) */
@@ -113,6 +115,7 @@ const environmentSchema = z.object({
   SEQMETA_MAX_BODY_BYTES: positiveInteger,
   SEQMETA_API_POOL_SIZE: positiveInteger,
   SEQMETA_ETL_POOL_SIZE: positiveInteger,
+  SEQMETA_WORKERS: positiveInteger,
   SEQMETA_API_STATEMENT_TIMEOUT_MS: positiveInteger,
   SEQMETA_MAX_PAGE_SIZE: positiveInteger,
   SEQMETA_DEFAULT_PAGE_SIZE: positiveInteger,
@@ -201,6 +204,8 @@ export function loadConfig(
       maximumBodyBytes: settings.SEQMETA_MAX_BODY_BYTES ?? 2_000_000,
       apiPoolSize: settings.SEQMETA_API_POOL_SIZE ?? 10,
       etlPoolSize: settings.SEQMETA_ETL_POOL_SIZE ?? 5,
+      // one process unless asked: a container is usually given one core and replicated
+      workers: settings.SEQMETA_WORKERS ?? 1,
       apiStatementTimeoutMilliseconds: settings.SEQMETA_API_STATEMENT_TIMEOUT_MS ?? 5_000,
       // open for the local demo; a deployment opens reads to anonymous callers only on purpose
       allowAnonymousReads:
