@@ -2,22 +2,11 @@
 // can be read from /proc (Linux) without instrumenting them: what a deployment would see.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 
 /** clock ticks per second of /proc/<pid>/stat times; 100 on every Linux this runs on */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort } from '../test/support/freePort.ts';
 
 type ProcessStat = { pid: number; parentPid: number; cpuTicks: number; reapedChildrenTicks: number };
 

@@ -2,23 +2,16 @@
 // is set up, gets demo data, and the API serves; SIGTERM stops everything cleanly.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
+import { freePort } from '../support/freePort.ts';
 
 const projectDirectory = fileURLToPath(new URL('../../', import.meta.url));
 let child: ChildProcess | null = null;
 let dataDirectory: string | null = null;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 
 afterAll(async () => {
   child?.kill('SIGKILL');

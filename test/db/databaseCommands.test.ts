@@ -1,11 +1,11 @@
 // `seqmeta db …` as an operator runs it: the embedded default from nothing, and the one-line
 // messages for bad configuration.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
+import { freePort } from '../support/freePort.ts';
 
 let dataDirectory: string;
 let port: number;
@@ -13,12 +13,7 @@ let port: number;
 beforeAll(async () => {
   dataDirectory = await mkdtemp(path.join(os.tmpdir(), 'seqmeta-cli-'));
   await chmod(dataDirectory, 0o755);
-  port = await new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+  port = await freePort();
 });
 afterAll(() => rm(dataDirectory, { recursive: true, force: true }));
 

@@ -2,7 +2,7 @@
 // test server as the owner, the token on stdout alone and nowhere else, one-line refusals,
 // and `token create` with no configuration at all (the embedded Postgres, set up on the spot).
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -11,6 +11,7 @@ import { AuthenticationError, createAuthenticator } from '../../src/authenticati
 import { parseToken } from '../../src/tokens.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { freePort } from '../support/freePort.ts';
 
 let database: TestDatabase;
 let etlPool: pg.Pool;
@@ -189,12 +190,7 @@ describe('seqmeta token create with no configuration', () => {
   afterAll(() => rm(dataDirectory, { recursive: true, force: true }));
 
   it('starts the embedded Postgres, sets it up, creates the token and stops it again', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const address = probe.address();
-        probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
+    const port = await freePort();
     const embedded = { SEQMETA_DATA_DIR: dataDirectory, SEQMETA_EMBEDDED_PORT: String(port) };
     const result = await runCli(['token', 'create', '--name', 'dev', '--scopes', 'ingest,read', '--json'], embedded, 120_000);
     expect(result.stderr).toContain('using the embedded Postgres');

@@ -2,26 +2,15 @@
 // SEQMETA_TEST_ADMIN_URL), bootstrapped, with a migrated template database that each test
 // file clones (CREATE DATABASE ... TEMPLATE is much faster than migrating again).
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bootstrap } from '../../src/database/bootstrap.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../src/database/embedded.ts';
 import { migrate } from '../../src/database/migrate.ts';
+import { freePort } from './freePort.ts';
 import { adminQuery, serverUrls, type TestServer } from './server.ts';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 export default async function setup(project: TestProject) {
   const externalAdminUrl = process.env.SEQMETA_TEST_ADMIN_URL;
