@@ -55,6 +55,9 @@ const CIPHER = 'aes-256-gcm';
 // check; what is left of Cc (C0/C1 controls) or Cf (zero-width and direction marks)
 // would make two ids that look identical hash differently, so they are refused.
 const INVISIBLE_CHARACTER = /[\p{Cc}\p{Cf}]/u;
+// A lone surrogate (half of a UTF-16 pair, category Cs) is not text: encoded to UTF-8 it
+// becomes U+FFFD, so the id stored would not be the id sent.
+const BROKEN_UNICODE = /\p{Cs}/u;
 
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 // 32 bytes are 43 base64 characters plus one '=' of padding. The last character carries
@@ -77,6 +80,9 @@ export function normalisePatientId(raw: string): string {
   }
   if (INVISIBLE_CHARACTER.test(normalised)) {
     throw new PhiError('INVALID_PATIENT_ID', 'patient id contains control or invisible characters');
+  }
+  if (BROKEN_UNICODE.test(normalised)) {
+    throw new PhiError('INVALID_PATIENT_ID', 'patient id is not valid Unicode text (a lone surrogate)');
   }
   return normalised;
 }

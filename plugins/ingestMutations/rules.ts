@@ -84,11 +84,19 @@ export function checkFiles(
   });
 }
 
+// Line breaks and tabs are fine in a message; other controls (NUL, BEL, ESC sequences) would
+// corrupt terminals and logs that show the text. A lone surrogate would reach the database
+// as U+FFFD: the text stored would not be the text sent.
+const unreadableCharacter = /[\p{Cs}\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
+
 /** Free text a person may have to read: bounded, and without control characters. */
 export function checkText(value: string | null | undefined, field: string, maximumLength: number): string | null {
   if (value === undefined || value === null) return null;
   if (value.length === 0 || value.length > maximumLength) {
     throw ingestError('INVALID_INPUT', `${field} must be 1 to ${maximumLength} characters`);
+  }
+  if (unreadableCharacter.test(value)) {
+    throw ingestError('INVALID_INPUT', `${field} contains a control character or broken Unicode; send plain text (line breaks and tabs are fine)`);
   }
   return value;
 }

@@ -16,7 +16,10 @@ import {
 } from 'postgraphile/graphql';
 import type { QueryLimits } from '../../src/config.ts';
 
-export type LimitProblem = { code: 'PAGE_SIZE' | 'DEPTH' | 'ALIASES' | 'COST' | 'SELECTIONS'; message: string };
+export type LimitProblem = {
+  code: 'PAGE_SIZE' | 'DEPTH' | 'INPUT_DEPTH' | 'ALIASES' | 'COST' | 'SELECTIONS';
+  message: string;
+};
 
 // Fragments are expanded where they are spread, so a 1 kB document whose fragments each spread
 // the next one twice expands to millions of selections: walking them (here, and in grafast's
@@ -32,6 +35,8 @@ type Walk = {
   problems: LimitProblem[];
   aliases: number;
   deepest: number;
+  /** deepest nesting of input objects in an argument written in the document */
+  deepestInput: number;
   cost: number;
   /** field selections and fragment spreads walked, fragments counted where spread */
   selections: number;
@@ -43,6 +48,33 @@ function valueOf(node: ValueNode | undefined, variables: Record<string, unknown>
   if (node.kind === Kind.INT) return Number(node.value);
   if (node.kind === Kind.NULL) return null;
   return undefined;
+}
+
+// Input objects nest without bound: connection-filter's `and`/`or`/`not` take filters, so
+// `{ not: { not: … } }` thousands deep is a valid filter that becomes SQL thousands deep
+// (Postgres then fails with "stack depth limit exceeded", after the work). Objects count a
+// level, lists do not. Both walks stop one level past the limit, so a hostile value costs
+// no more than a legitimate one to measure and cannot exhaust the stack.
+function literalDepth(node: ValueNode, variables: Record<string, unknown>, limit: number): number {
+  if (node.kind === Kind.VARIABLE) return valueDepth(variables[node.name.value], limit);
+  if (node.kind === Kind.LIST) return Math.max(0, ...node.values.map((value) => literalDepth(value, variables, limit)));
+  if (node.kind !== Kind.OBJECT) return 0;
+  if (limit <= 0) return 1;
+  return 1 + Math.max(0, ...node.fields.map((field) => literalDepth(field.value, variables, limit - 1)));
+}
+
+/** The same, for a variable's value as sent in JSON. */
+export function valueDepth(value: unknown, limit: number): number {
+  if (Array.isArray(value)) {
+    let deepest = 0;
+    for (const item of value) deepest = Math.max(deepest, valueDepth(item, limit));
+    return deepest;
+  }
+  if (value === null || typeof value !== 'object') return 0;
+  if (limit <= 0) return 1;
+  let deepest = 0;
+  for (const item of Object.values(value)) deepest = Math.max(deepest, valueDepth(item, limit - 1));
+  return 1 + deepest;
 }
 
 /** A connection type has `nodes` or `edges` and `pageInfo`. */
@@ -86,6 +118,9 @@ function walk(
     // graphql-js' MaxIntrospectionDepthRule bounds its nesting.
     if (fieldName.startsWith('__')) continue;
 
+    for (const argument of selection.arguments ?? []) {
+      state.deepestInput = Math.max(state.deepestInput, literalDepth(argument.value, state.variables, state.limits.maximumDepth));
+    }
     let rows = rowsAbove;
     for (const argumentName of ['first', 'last']) {
       const argument = selection.arguments?.find((candidate) => candidate.name.value === argumentName);
@@ -164,6 +199,7 @@ export function analyseOperation(
     problems: [],
     aliases: 0,
     deepest: 0,
+    deepestInput: 0,
     cost: 0,
     selections: 0,
   };
@@ -181,6 +217,16 @@ export function analyseOperation(
     state.problems.push({
       code: 'DEPTH',
       message: `the query nests ${state.deepest} levels deep; at most ${limits.maximumDepth} are allowed`,
+    });
+  }
+  // variables the operation does not use are still parsed and coerced by GraphQL
+  for (const value of Object.values(state.variables)) {
+    state.deepestInput = Math.max(state.deepestInput, valueDepth(value, limits.maximumDepth));
+  }
+  if (state.deepestInput > limits.maximumDepth) {
+    state.problems.push({
+      code: 'INPUT_DEPTH',
+      message: `an argument nests input objects more than ${limits.maximumDepth} levels deep (e.g. and/or/not in a filter); flatten it`,
     });
   }
   if (state.aliases > limits.maximumAliases) {

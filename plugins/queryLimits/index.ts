@@ -1,14 +1,30 @@
 // Refuses operations that are too deep, too wide, too costly or ask for pages above the cap,
 // before any SQL runs. PostGraphile 5 has none of these limits built in.
+import { httpError } from 'postgraphile/grafserv';
 import { GraphQLError } from 'postgraphile/graphql';
 import type { QueryLimits } from '../../src/config.ts';
 import { analyseOperation } from './analyseOperation.ts';
+import { MAXIMUM_DOCUMENT_NESTING, nestsDeeperThan } from './documentNesting.ts';
 
 export function createQueryLimitsPlugin(limits: QueryLimits): GraphileConfig.Plugin {
   return {
     name: 'SeqmetaQueryLimitsPlugin',
     version: '1.0.0',
     description: 'Depth, alias, cost and page-size limits on every operation',
+    grafserv: {
+      middleware: {
+        processGraphQLRequestBody(next, event) {
+          const { query } = event.body;
+          if (typeof query === 'string' && nestsDeeperThan(query, MAXIMUM_DOCUMENT_NESTING)) {
+            throw httpError(
+              400,
+              `the document nests brackets more than ${MAXIMUM_DOCUMENT_NESTING} levels deep; at most ${limits.maximumDepth} levels of selections or input objects are allowed`,
+            );
+          }
+          return next();
+        },
+      },
+    },
     grafast: {
       middleware: {
         execute(next, event) {

@@ -97,6 +97,12 @@ describe('normalisePatientId', () => {
     expectPhiError(() => normalisePatientId(raw), 'INVALID_PATIENT_ID');
   });
 
+  it('rejects a lone surrogate, which UTF-8 would turn into another id', () => {
+    const error = expectPhiError(() => normalisePatientId('SYN-PAT-\ud800-000001'), 'INVALID_PATIENT_ID');
+    expect(error.message).toMatch(/not valid Unicode/);
+    expect(normalisePatientId('SYN-PAT-\u{1F9EC}')).toBe('SYN-PAT-\u{1F9EC}');
+  });
+
   it('never echoes the id in its error message', () => {
     const error = expectPhiError(() => normalisePatientId('SYN-PAT-\u0000SECRET'), 'INVALID_PATIENT_ID');
     expect(error.message).not.toContain('SYN-PAT');
