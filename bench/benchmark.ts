@@ -7,12 +7,23 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createToken } from '../src/tokens.ts';
+import { startPgbouncer, throughPgbouncer, type RunningPgbouncer } from '../test/support/pgbouncer.ts';
 import { startRecordingPlain, startRecordingSeqmeta, type RecordedStatement, type RecordingServer } from './capture.ts';
 import { DATASET_SEED, prepareDatabase, type BenchDatabase, type Scale } from './dataset.ts';
 import { driveHttp, driveSql, summarise, type LoadSample } from './load.ts';
 import { clearProfiles, summariseProfiles } from './profile.ts';
 import { freePort, peakRssMegabytes, resetPeakRss, startServerProcess, treeCpuMilliseconds, type ServerProcess } from './processes.ts';
-import { renderSummary, SERVER_LABELS, writeReports, type BenchResults, type Measurement, type ReportFiles, type ScenarioResult, type ServerName } from './report.ts';
+import {
+  renderSummary,
+  resultsBaseName,
+  SERVER_LABELS,
+  writeReports,
+  type BenchResults,
+  type Measurement,
+  type ReportFiles,
+  type ScenarioResult,
+  type ServerName,
+} from './report.ts';
 import {
   drawValues,
   FILES_PER_CALL,
@@ -44,6 +55,8 @@ export type Options = {
   apiPoolSize: number;
   etlPoolSize: number;
   experiment?: string;
+  /** write bench/results/<name>-<scale>.* (and its own block of BENCHMARKS.md) instead of <scale>.* */
+  resultsName?: string;
   setupSql?: string;
   cpuProfile: boolean;
   check: boolean;
@@ -73,10 +86,11 @@ function childEnvironment(settings: Record<string, string>): Record<string, stri
 
 type Readings = { server: number | null; database: number | null };
 
-function readCpu(serverPid: number | null, postmasterPid: number | null): Readings {
+/** `databasePids`: the postmaster's, and a pooler's in front of it; null when the cluster is elsewhere */
+function readCpu(serverPid: number | null, databasePids: number[] | null): Readings {
   return {
     server: serverPid === null ? null : treeCpuMilliseconds(serverPid),
-    database: postmasterPid === null ? null : treeCpuMilliseconds(postmasterPid),
+    database: databasePids === null ? null : databasePids.reduce((sum, pid) => sum + treeCpuMilliseconds(pid), 0),
   };
 }
 
@@ -91,6 +105,8 @@ type Target = {
   server: ServerName;
   /** the server's process, null for raw SQL */
   pid: number | null;
+  /** a process counted with the database's CPU: the PgBouncer this target goes through */
+  poolerPid?: number;
   /** load for `seconds`, numbering requests from `firstRequest` */
   drive: (phase: 'warmUp' | 'measure', seconds: number, firstRequest: number) => Promise<LoadSample>;
 };
@@ -114,9 +130,10 @@ async function measureSideBySide(
     for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
       const tally = tallies.get(target.server)!;
       if (target.pid !== null) resetPeakRss(target.pid);
-      const before = readCpu(target.pid, database.postmasterPid);
+      const databasePids = database.postmasterPid === null ? null : [database.postmasterPid, ...(target.poolerPid ? [target.poolerPid] : [])];
+      const before = readCpu(target.pid, databasePids);
       tally.samples.push(await target.drive('measure', options.duration, round * REQUESTS_PER_ROUND));
-      const after = readCpu(target.pid, database.postmasterPid);
+      const after = readCpu(target.pid, databasePids);
       tally.serverCpu = tally.serverCpu === null || before.server === null ? null : tally.serverCpu + after.server! - before.server;
       tally.databaseCpu = tally.databaseCpu === null || before.database === null ? null : tally.databaseCpu + after.database! - before.database;
       if (target.pid !== null) tally.peakRss = Math.max(tally.peakRss ?? 0, peakRssMegabytes(target.pid).largestProcess);
@@ -195,6 +212,20 @@ function replay(requests: RecordedStatement[][]) {
     );
 }
 
+/**
+ * Statements one request of `scenario` sends through `server`: the most of three, the first
+ * of which may also look the token up.
+ */
+async function countStatements(scenario: Scenario, server: RecordingServer): Promise<number> {
+  let most = 0;
+  for (let n = 0; n < 3; n += 1) {
+    const recorded = await server.capture(scenario.document, scenario.variables('measure', n), scenario.authorization);
+    if (recorded.body.errors?.length) throw new Error(`(${scenario.id}) failed: ${JSON.stringify(recorded.body.errors).slice(0, 1_000)}`);
+    if (n > 0) most = Math.max(most, recorded.statements.length);
+  }
+  return most;
+}
+
 /** The raw-SQL limit of (d): the same 1,000 files as one multi-row INSERT. */
 function rawInsert(runIds: readonly string[], prefix: string) {
   const placeholders = Array.from({ length: FILES_PER_CALL }, (_, row) => {
@@ -246,10 +277,25 @@ export async function runBenchmark(options: Options, paths: { projectDirectory: 
       say(`ran ${options.setupSql} on this run's copy`);
     }
 
+    // seqmeta via PgBouncer: a PgBouncer in transaction pooling mode in front of this run's
+    // cluster, with as many server connections per role as the API's pool has
+    let pgbouncer: RunningPgbouncer | null = null;
+    if (servers.has('seqmetaPgbouncer')) {
+      pgbouncer = await startPgbouncer(database.urls.admin, { poolSize: options.apiPoolSize });
+      const started = pgbouncer;
+      cleanups.push(() => started.stop());
+      say(`${pgbouncer.version} (transaction pooling) on port ${pgbouncer.port}`);
+    }
+    const pooledUrls =
+      pgbouncer === null ? null : { ...database.urls, api: throughPgbouncer(database.urls.api, pgbouncer), etl: throughPgbouncer(database.urls.etl, pgbouncer) };
+    const POOLED_SETTINGS = { SEQMETA_TRANSACTION_POOLING: 'true' };
+
     // In-process: draw the variables, record the SQL, check both servers answer alike.
     say('recording the SQL of each scenario in-process');
     const recordingSeqmeta = await startRecordingSeqmeta(database.urls, database.keys, options.apiPoolSize);
     const recordingPlain = await startRecordingPlain(database.urls, options.apiPoolSize);
+    // the same server through PgBouncer: its statements, transactions included, per request
+    const recordingPooled = pooledUrls === null ? null : await startRecordingSeqmeta(pooledUrls, database.keys, options.apiPoolSize, POOLED_SETTINGS);
     const capture: Partial<Record<ScenarioId, Capture>> = {};
     let statementsByPageSize: BenchResults['statementsByPageSize'] = null;
     let reads: ReturnType<typeof readScenarios>;
@@ -258,7 +304,12 @@ export async function runBenchmark(options: Options, paths: { projectDirectory: 
       const drawn = await drawValues(database.urls.api, recordingSeqmeta.graphql);
       reads = readScenarios(drawn);
       for (const id of ['a', 'b', 'c'] as const) {
-        if (wanted.has(id)) capture[id] = await captureRead(reads[id], recordingSeqmeta, recordingPlain);
+        if (!wanted.has(id)) continue;
+        const captured = await captureRead(reads[id], recordingSeqmeta, recordingPlain);
+        // two processes run the same code: the same statements
+        captured.statementsPerRequest.seqmetaTwoProcesses = captured.statementsPerRequest.seqmeta;
+        if (recordingPooled) captured.statementsPerRequest.seqmetaPgbouncer = await countStatements(reads[id], recordingPooled);
+        capture[id] = captured;
       }
       if (wanted.has('a')) {
         const count = async (first: number) =>
@@ -275,40 +326,62 @@ export async function runBenchmark(options: Options, paths: { projectDirectory: 
           if (recorded.body.errors?.length) throw new Error(`(d) failed: ${JSON.stringify(recorded.body.errors).slice(0, 1_000)}`);
           statements = recorded.statements;
         }
-        capture.d = { requests: [], statementsPerRequest: { seqmeta: statements.length, rawSql: 1 }, sameSqlAsPlain: null };
+        capture.d = {
+          requests: [],
+          statementsPerRequest: { seqmeta: statements.length, seqmetaTwoProcesses: statements.length, rawSql: 1 },
+          sameSqlAsPlain: null,
+        };
+        if (recordingPooled) capture.d.statementsPerRequest.seqmetaPgbouncer = await countStatements(ingestScenario(ingestRunIds, authorization, 'capture-pooled'), recordingPooled);
         const onPool = (pool: RecordedStatement['pool']) => statements.filter((statement) => statement.pool === pool).length;
         say(`  (d) statements per call: ${onPool('etl')} on etl_worker, ${onPool('api')} on frontend_api`);
       }
     } finally {
       await recordingSeqmeta.stop();
       await recordingPlain.stop();
+      await recordingPooled?.stop();
     }
 
     // The servers under test, as child processes.
     const processes: Partial<Record<ServerName, ServerProcess>> = {};
-    if (servers.has('seqmeta')) {
+    /** seqmeta as `npm start` runs it in production mode, over `urls`, with `settings` on top */
+    const startSeqmeta = async (
+      server: 'seqmeta' | 'seqmetaTwoProcesses' | 'seqmetaPgbouncer',
+      urls: { api: string; etl: string },
+      settings: Record<string, string> = {},
+      nodeArguments: string[] = [],
+    ) => {
       const port = await freePort();
-      const profileDirectory = path.join(projectDirectory, '.seqmeta', 'bench-profiles');
-      if (options.cpuProfile) await clearProfiles(profileDirectory);
-      processes.seqmeta = await startServerProcess({
-        name: 'seqmeta',
-        arguments: [...(options.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : []), '--import', 'tsx', 'src/main.ts'],
+      const child = await startServerProcess({
+        name: SERVER_LABELS[server],
+        arguments: [...nodeArguments, '--import', 'tsx', 'src/main.ts'],
         environment: childEnvironment({
-          SEQMETA_API_DATABASE_URL: database.urls.api,
-          SEQMETA_ETL_DATABASE_URL: database.urls.etl,
+          SEQMETA_API_DATABASE_URL: urls.api,
+          SEQMETA_ETL_DATABASE_URL: urls.etl,
           SEQMETA_PSEUDONYM_KEY: database.keySettings.pseudonymKey,
           SEQMETA_ENCRYPTION_KEYS: database.keySettings.encryptionKeys,
           SEQMETA_ALLOW_ANONYMOUS_READS: 'true',
+          // the load comes from one address without a token: measure the server, not its rate limit
+          SEQMETA_REQUESTS_PER_MINUTE_PER_TOKEN: '0',
           SEQMETA_API_POOL_SIZE: String(options.apiPoolSize),
           SEQMETA_ETL_POOL_SIZE: String(options.etlPoolSize),
           SEQMETA_WORKERS: String(options.workers),
+          ...settings,
           PORT: String(port),
         }),
         port,
         workingDirectory: projectDirectory,
       });
-      cleanups.push(() => processes.seqmeta!.stop());
+      cleanups.push(() => child.stop());
+      processes[server] = child;
+    };
+    if (servers.has('seqmeta')) {
+      const profileDirectory = path.join(projectDirectory, '.seqmeta', 'bench-profiles');
+      if (options.cpuProfile) await clearProfiles(profileDirectory);
+      await startSeqmeta('seqmeta', database.urls, {}, options.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : []);
     }
+    // node:cluster: a primary and two workers on one port
+    if (servers.has('seqmetaTwoProcesses')) await startSeqmeta('seqmetaTwoProcesses', database.urls, { SEQMETA_WORKERS: '2' });
+    if (pooledUrls) await startSeqmeta('seqmetaPgbouncer', pooledUrls, POOLED_SETTINGS);
     if (servers.has('plainPostgraphile') && [...wanted].some((id) => id !== 'd')) {
       const port = await freePort();
       processes.plainPostgraphile = await startServerProcess({
@@ -333,19 +406,22 @@ export async function runBenchmark(options: Options, paths: { projectDirectory: 
       const scenario = id === 'd' ? ingestScenario(ingestRunIds, authorization, `load-${Date.now()}`) : reads![id];
       say(`(${id}) ${scenario.title}`);
       const targets: Target[] = [];
-      for (const server of ['seqmeta', 'plainPostgraphile'] as const) {
+      for (const server of ['seqmeta', 'seqmetaTwoProcesses', 'seqmetaPgbouncer', 'plainPostgraphile'] as const) {
         const child = processes[server];
-        if (!child || (id === 'd' && server !== 'seqmeta')) continue;
+        if (!child || (id === 'd' && server === 'plainPostgraphile')) continue;
+        // (d) writes new files: each server its own, or the second would only retry the first's
+        const load = id === 'd' ? ingestScenario(ingestRunIds, authorization, `load-${server}-${Date.now()}`) : scenario;
         targets.push({
           server,
           pid: child.pid,
+          ...(server === 'seqmetaPgbouncer' && pgbouncer ? { poolerPid: pgbouncer.pid } : {}),
           drive: (phase, seconds, firstRequest) =>
             driveHttp({
               url: child.url,
               connections: options.connections,
               durationSeconds: seconds,
-              authorization: scenario.authorization,
-              body: (n) => JSON.stringify({ query: scenario.document, variables: scenario.variables(phase, firstRequest + n) }),
+              authorization: load.authorization,
+              body: (n) => JSON.stringify({ query: load.document, variables: load.variables(phase, firstRequest + n) }),
             }),
         });
       }
@@ -380,6 +456,7 @@ export async function runBenchmark(options: Options, paths: { projectDirectory: 
     const results: BenchResults = {
       version: 1,
       scale: options.scale,
+      ...(options.resultsName ? { resultsName: options.resultsName } : {}),
       startedAt,
       ...revision,
       machine: {
@@ -402,6 +479,7 @@ export async function runBenchmark(options: Options, paths: { projectDirectory: 
         samplePageSize: SAMPLE_PAGE_SIZE,
         filesPerCall: FILES_PER_CALL,
         ...(options.setupSql ? { setupSql: path.basename(options.setupSql) } : {}),
+        ...(pgbouncer ? { pgbouncer: { version: pgbouncer.version, poolSize: options.apiPoolSize } } : {}),
       },
       statementsByPageSize,
       scenarios: scenarioResults,
@@ -414,7 +492,8 @@ export async function runBenchmark(options: Options, paths: { projectDirectory: 
     say(`wrote .seqmeta/bench-experiments/${experimentName}.json`);
     if (!options.experiment) {
       await writeReports(results, reportFiles);
-      say(`wrote bench/results/${options.scale}.json, .md, .svg and the scale ${options.scale} block of BENCHMARKS.md`);
+      const base = resultsBaseName(results);
+      say(`wrote bench/results/${base}.json, .md, .svg and the ${base} block of BENCHMARKS.md`);
     }
     process.stdout.write(`\n${renderSummary(results)}`);
     if (options.cpuProfile) {

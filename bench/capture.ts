@@ -104,13 +104,17 @@ async function closeHttp(server: Server): Promise<void> {
   });
 }
 
-/** The seqmeta server as `npm start` builds it, with anonymous reads open, recording both pools. */
-export async function startRecordingSeqmeta(urls: DatabaseLogins, keys: PhiKeys, poolSize: number): Promise<RecordingServer> {
+/**
+ * The seqmeta server as `npm start` builds it, with anonymous reads open, recording both pools;
+ * `settings` on top (e.g. transaction pooling, behind PgBouncer).
+ */
+export async function startRecordingSeqmeta(urls: DatabaseLogins, keys: PhiKeys, poolSize: number, settings: Record<string, string> = {}): Promise<RecordingServer> {
   const config = loadConfig({
     SEQMETA_API_DATABASE_URL: urls.api,
     SEQMETA_ETL_DATABASE_URL: urls.etl,
     SEQMETA_ALLOW_ANONYMOUS_READS: 'true',
     SEQMETA_API_POOL_SIZE: String(poolSize),
+    ...settings,
     LOG_LEVEL: 'silent',
     HOST: '127.0.0.1',
     PORT: '0',

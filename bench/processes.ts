@@ -1,12 +1,12 @@
 // The servers under test run as child processes on loopback, so their CPU time and memory
 // can be read from /proc (Linux) without instrumenting them: what a deployment would see.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** clock ticks per second of /proc/<pid>/stat times; 100 on every Linux this runs on */
 const CLOCK_TICKS_PER_SECOND = 100;
 
 export { freePort } from '../test/support/freePort.ts';
+export { startServerProcess, type ServerProcess, type SpawnOptions } from '../test/support/serverProcess.ts';
 
 type ProcessStat = { pid: number; parentPid: number; cpuTicks: number; reapedChildrenTicks: number };
 
@@ -92,83 +92,5 @@ export function peakRssMegabytes(root: number): { largestProcess: number; total:
   return {
     largestProcess: Math.round(Math.max(0, ...peaks) / 1024),
     total: Math.round(peaks.reduce((sum, peak) => sum + peak, 0) / 1024),
-  };
-}
-
-export type ServerProcess = {
-  name: string;
-  pid: number;
-  url: string;
-  /** what the process wrote, for the error message when it fails */
-  output: () => string;
-  stop: () => Promise<void>;
-};
-
-export type SpawnOptions = {
-  name: string;
-  /** arguments after the Node binary, e.g. ['--import', 'tsx', 'src/main.ts'] */
-  arguments: string[];
-  environment: Record<string, string>;
-  port: number;
-  workingDirectory: string;
-  /** ms to wait for the first answer */
-  startTimeoutMilliseconds?: number;
-};
-
-async function answers(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ __typename }' }),
-      signal: AbortSignal.timeout(2_000),
-    });
-    return response.status === 200;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Starts a server with the Node binary running this process (the project's Node 22, never
- * the machine's) and waits until /graphql answers.
- */
-export async function startServerProcess(options: SpawnOptions): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, options.arguments, {
-    cwd: options.workingDirectory,
-    env: options.environment,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let hasExited = false;
-  void exited.then(() => (hasExited = true));
-
-  const url = `http://127.0.0.1:${options.port}`;
-  const deadline = Date.now() + (options.startTimeoutMilliseconds ?? 120_000);
-  while (!(await answers(url))) {
-    if (hasExited || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${options.name} did not start${hasExited ? ' (it exited)' : ''}:\n${output.trim().split('\n').slice(-30).join('\n')}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return {
-    name: options.name,
-    pid: child.pid!,
-    url,
-    output: () => output,
-    stop: async () => {
-      if (hasExited) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
   };
 }

@@ -3,15 +3,21 @@
 // `npm run bench -- --check` can render them again and compare (STYLE.md: every committed
 // generated artifact has a script that regenerates and compares it).
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadResult } from './load.ts';
 
-export const SERVERS = ['seqmeta', 'plainPostgraphile', 'rawSql'] as const;
+export const SERVERS = ['seqmeta', 'seqmetaTwoProcesses', 'seqmetaPgbouncer', 'plainPostgraphile', 'rawSql'] as const;
 export type ServerName = (typeof SERVERS)[number];
+
+/** seqmeta deployed otherwise (issue 8, scale-out): compared with seqmeta as `npm start` runs it */
+const SEQMETA_VARIANTS = ['seqmetaTwoProcesses', 'seqmetaPgbouncer'] as const satisfies readonly ServerName[];
+const isSeqmeta = (server: ServerName) => server === 'seqmeta' || (SEQMETA_VARIANTS as readonly ServerName[]).includes(server);
 
 export const SERVER_LABELS: Record<ServerName, string> = {
   seqmeta: 'seqmeta',
+  seqmetaTwoProcesses: 'seqmeta, 2 processes',
+  seqmetaPgbouncer: 'seqmeta via PgBouncer',
   plainPostgraphile: 'plain PostGraphile',
   rawSql: 'raw SQL (pg)',
 };
@@ -40,6 +46,8 @@ export type ScenarioResult = {
 export type BenchResults = {
   version: 1;
   scale: 'S' | 'M';
+  /** results kept beside the scale's own (`--results-name`): bench/results/<name>-<scale>.*; absent for <scale>.* */
+  resultsName?: string;
   /** ISO time the run started */
   startedAt: string;
   commit: string;
@@ -77,6 +85,8 @@ export type BenchResults = {
     filesPerCall: number;
     /** experiments only: SQL run on the run's copy before measuring */
     setupSql?: string;
+    /** the PgBouncer of the seqmetaPgbouncer row, when measured */
+    pgbouncer?: { version: string; poolSize: number };
   };
   /** statements of scenario a's document at page sizes 5 and 100 (target: equal) */
   statementsByPageSize: { pageSize5: number; pageSize100: number } | null;
@@ -171,9 +181,32 @@ function loadShape(settings: BenchResults['settings']): string {
     : `${rounds} rounds of ${settings.durationSeconds} s per server, in alternating order (A B C, C B A)`;
 }
 
+/** `S`, `M`, or `<results name>-<scale>`: the results' file name without extension, and their block's name. */
+export function resultsBaseName(results: Pick<BenchResults, 'scale' | 'resultsName'>): string {
+  return results.resultsName ? `${results.resultsName}-${results.scale}` : results.scale;
+}
+
+/** What the seqmeta variants are, for the note under the table; empty without them. */
+function variantNotes(results: BenchResults, variants: readonly ServerName[]): string[] {
+  const notes: string[] = [];
+  if (variants.includes('seqmetaTwoProcesses')) {
+    notes.push(
+      `${SERVER_LABELS.seqmetaTwoProcesses}: the same server with \`SEQMETA_WORKERS=2\` (node:cluster: the primary hands connections to two workers, each with its own pools); its API CPU is the primary's and both workers', its peak RSS the largest process's.`,
+    );
+  }
+  if (variants.includes('seqmetaPgbouncer')) {
+    const pgbouncer = results.settings.pgbouncer;
+    notes.push(
+      `${SERVER_LABELS.seqmetaPgbouncer}: the same server, one process, with both pools through PgBouncer${pgbouncer ? ` (${pgbouncer.version}, \`pool_mode = transaction\`, \`default_pool_size = ${pgbouncer.poolSize}\`)` : ''} and \`SEQMETA_TRANSACTION_POOLING=true\`: each read runs in a transaction of its own that first sets the read's \`statement_timeout\` (begin, set_config, the statement, commit: its SQL/req counts all four), statements are sent unnamed (no prepared statements), and its DB CPU includes PgBouncer's process.`,
+    );
+  }
+  return notes.length === 0 ? [] : ['', `× seqmeta: the throughput of a variant over seqmeta's (one process, straight to Postgres), measured side by side. ${notes.join(' ')}`];
+}
+
 /** The part shared by bench/results/<scale>.md and the block of BENCHMARKS.md. */
 export function renderSummary(results: BenchResults, scaleS: BenchResults | null = null): string {
   const { machine, dataset, settings } = results;
+  const variants = SEQMETA_VARIANTS.filter((server) => results.scenarios.some((entry) => entry.measurements[server]));
   const busy = machine.loadAverageBefore > machine.cpus * 0.5 || machine.loadAverageAfter > machine.cpus * 0.5;
   const lines: string[] = [];
   lines.push(
@@ -188,8 +221,8 @@ export function renderSummary(results: BenchResults, scaleS: BenchResults | null
       settings.setupSql ? `; after running ${settings.setupSql} on the copy` : ''
     }.`,
     '',
-    '| scenario | server | req/s | × raw SQL | × plain | p50 ms | p95 ms | p99 ms | SQL/req | API CPU ms/req | DB CPU ms/req | peak RSS MB | errors |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    `| scenario | server | req/s | × raw SQL | × plain |${variants.length > 0 ? ' × seqmeta |' : ''} p50 ms | p95 ms | p99 ms | SQL/req | API CPU ms/req | DB CPU ms/req | peak RSS MB | errors |`,
+    `|---|---|--:|--:|--:|${variants.length > 0 ? '--:|' : ''}--:|--:|--:|--:|--:|--:|--:|--:|`,
   );
   for (const entry of results.scenarios) {
     for (const server of SERVERS) {
@@ -197,6 +230,7 @@ export function renderSummary(results: BenchResults, scaleS: BenchResults | null
       if (!measurement) continue;
       const raw = entry.measurements.rawSql?.requestsPerSecond;
       const plain = entry.measurements.plainPostgraphile?.requestsPerSecond;
+      const seqmeta = entry.measurements.seqmeta?.requestsPerSecond;
       const throughput =
         measurement.rowsPerSecond === null
           ? formatNumber(measurement.requestsPerSecond, 1)
@@ -208,7 +242,8 @@ export function renderSummary(results: BenchResults, scaleS: BenchResults | null
           SERVER_LABELS[server],
           throughput,
           server === 'rawSql' || !raw ? '' : formatRatio(measurement.requestsPerSecond / raw),
-          server !== 'seqmeta' || !plain ? '' : formatRatio(measurement.requestsPerSecond / plain),
+          !isSeqmeta(server) || !plain ? '' : formatRatio(measurement.requestsPerSecond / plain),
+          ...(variants.length === 0 ? [] : [server === 'seqmeta' || !isSeqmeta(server) || !seqmeta ? '' : formatRatio(measurement.requestsPerSecond / seqmeta)]),
           formatNumber(measurement.latencyMilliseconds.p50, 1),
           formatNumber(measurement.latencyMilliseconds.p95, 1),
           formatNumber(measurement.latencyMilliseconds.p99, 1),
@@ -230,6 +265,7 @@ export function renderSummary(results: BenchResults, scaleS: BenchResults | null
         'Raw SQL replays the statements the API sent (same text, parameters and prepared-statement names) through pg at the same concurrency; for (d) it is one multi-row INSERT of the same 1,000 files.',
     );
   }
+  lines.push(...variantNotes(results, variants));
   lines.push('', '| target (issue 6) | measured | status |', '|---|---|---|');
   for (const check of evaluateTargets(results, scaleS)) {
     lines.push(`| ${check.target} | ${check.measured} | ${check.status === 'met' ? 'met' : check.status === 'not met' ? '**not met**' : 'not measured'} |`);
@@ -238,12 +274,13 @@ export function renderSummary(results: BenchResults, scaleS: BenchResults | null
 }
 
 export function renderMarkdown(results: BenchResults, scaleS: BenchResults | null = null): string {
+  const base = resultsBaseName(results);
   return [
-    `# Benchmark results, scale ${results.scale}`,
+    `# Benchmark results, scale ${results.scale}${results.resultsName ? ` (${results.resultsName})` : ''}`,
     '',
-    `<!-- generated by \`npm run bench -- --scale ${results.scale}\` from ${results.scale}.json; \`npm run bench -- --check\` compares -->`,
+    `<!-- generated by \`npm run bench -- --scale ${results.scale}${results.resultsName ? ` --results-name ${results.resultsName}` : ''}\` from ${base}.json; \`npm run bench -- --check\` compares -->`,
     '',
-    `![requests per second](${results.scale}.svg)`,
+    `![requests per second](${base}.svg)`,
     '',
     renderSummary(results, scaleS),
   ].join('\n');
@@ -251,14 +288,23 @@ export function renderMarkdown(results: BenchResults, scaleS: BenchResults | nul
 
 const escapeXml = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
-const BAR_COLOURS: Record<ServerName, string> = { seqmeta: '#2b6cb0', plainPostgraphile: '#a0aec0', rawSql: '#38a169' };
+const BAR_COLOURS: Record<ServerName, string> = {
+  seqmeta: '#2b6cb0',
+  seqmetaTwoProcesses: '#63b3ed',
+  seqmetaPgbouncer: '#805ad5',
+  plainPostgraphile: '#a0aec0',
+  rawSql: '#38a169',
+};
 
 /** Requests per second, one panel per scenario (each with its own scale: they differ a hundredfold). */
 export function renderSvg(results: BenchResults): string {
-  const panelWidth = 230;
-  const panelHeight = 200;
-  const top = 60;
+  // the servers measured, three to a legend row
+  const shown = SERVERS.filter((server) => results.scenarios.some((entry) => entry.measurements[server]));
+  const legendRows = Math.max(1, Math.ceil(shown.length / 3));
   const barWidth = 50;
+  const panelWidth = Math.max(230, 40 + shown.length * (barWidth + 12));
+  const panelHeight = 200;
+  const top = 60 + (legendRows - 1) * 16;
   const width = Math.max(1, results.scenarios.length) * panelWidth + 20;
   const height = top + panelHeight + 70;
   const parts: string[] = [
@@ -266,18 +312,19 @@ export function renderSvg(results: BenchResults): string {
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="10" y="22" font-size="15" font-weight="bold">Requests per second, scale ${results.scale} (${results.settings.connections} connections, commit ${escapeXml(results.commit)})</text>`,
   ];
-  SERVERS.forEach((server, index) => {
-    const x = 10 + index * 170;
-    parts.push(`<rect x="${x}" y="34" width="12" height="12" fill="${BAR_COLOURS[server]}"/>`);
-    parts.push(`<text x="${x + 17}" y="44">${escapeXml(SERVER_LABELS[server])}</text>`);
+  shown.forEach((server, index) => {
+    const x = 10 + (index % 3) * 170;
+    const y = 34 + Math.floor(index / 3) * 16;
+    parts.push(`<rect x="${x}" y="${y}" width="12" height="12" fill="${BAR_COLOURS[server]}"/>`);
+    parts.push(`<text x="${x + 17}" y="${y + 10}">${escapeXml(SERVER_LABELS[server])}</text>`);
   });
   results.scenarios.forEach((entry, panel) => {
     const left = 10 + panel * panelWidth;
-    const values = SERVERS.map((server) => entry.measurements[server]?.requestsPerSecond ?? null);
+    const values = shown.map((server) => entry.measurements[server]?.requestsPerSecond ?? null);
     const maximum = Math.max(1, ...values.map((value) => value ?? 0));
     const baseline = top + panelHeight;
     parts.push(`<line x1="${left}" y1="${baseline}" x2="${left + panelWidth - 20}" y2="${baseline}" stroke="#4a5568"/>`);
-    SERVERS.forEach((server, index) => {
+    shown.forEach((server, index) => {
       const value = values[index];
       if (value === null || value === undefined) return;
       const barHeight = round((value / maximum) * (panelHeight - 20), 1);
@@ -296,39 +343,41 @@ export function renderSvg(results: BenchResults): string {
   return `${parts.join('\n')}\n`;
 }
 
-const blockStart = (scale: string) => `<!-- bench-results:${scale} -->`;
-const blockEnd = (scale: string) => `<!-- /bench-results:${scale} -->`;
+// named by the results' base name: S, M, or <results name>-<scale>
+const blockStart = (name: string) => `<!-- bench-results:${name} -->`;
+const blockEnd = (name: string) => `<!-- /bench-results:${name} -->`;
 
 /** The block of BENCHMARKS.md for one scale, markers included. */
 export function renderBenchmarksBlock(results: BenchResults, scaleS: BenchResults | null = null): string {
   return [
-    blockStart(results.scale),
-    `<!-- generated from bench/results/${results.scale}.json by \`npm run bench\`; edit outside these markers -->`,
+    blockStart(resultsBaseName(results)),
+    `<!-- generated from bench/results/${resultsBaseName(results)}.json by \`npm run bench\`; edit outside these markers -->`,
     '',
-    `![requests per second, scale ${results.scale}](bench/results/${results.scale}.svg)`,
+    `![requests per second, scale ${results.scale}](bench/results/${resultsBaseName(results)}.svg)`,
     '',
     renderSummary(results, scaleS).trimEnd(),
-    blockEnd(results.scale),
+    blockEnd(resultsBaseName(results)),
   ].join('\n');
 }
 
-/** `document` with the block of `results.scale` replaced (or appended when it has none). */
+/** `document` with the block of `results` replaced (or appended when it has none). */
 export function replaceBenchmarksBlock(document: string, results: BenchResults, scaleS: BenchResults | null = null): string {
   const block = renderBenchmarksBlock(results, scaleS);
-  const start = document.indexOf(blockStart(results.scale));
-  const end = document.indexOf(blockEnd(results.scale));
+  const name = resultsBaseName(results);
+  const start = document.indexOf(blockStart(name));
+  const end = document.indexOf(blockEnd(name));
   if (start === -1 || end === -1 || end < start) {
-    return `${document.trimEnd()}\n\n## Scale ${results.scale}\n\n${block}\n`;
+    return `${document.trimEnd()}\n\n## Scale ${results.scale}${results.resultsName ? ` (${results.resultsName})` : ''}\n\n${block}\n`;
   }
-  return document.slice(0, start) + block + document.slice(end + blockEnd(results.scale).length);
+  return document.slice(0, start) + block + document.slice(end + blockEnd(name).length);
 }
 
-/** The block of `scale` as it stands in `document`, or null. */
-export function currentBenchmarksBlock(document: string, scale: string): string | null {
-  const start = document.indexOf(blockStart(scale));
-  const end = document.indexOf(blockEnd(scale));
+/** The block named `name` (S, M, <results name>-<scale>) as it stands in `document`, or null. */
+export function currentBenchmarksBlock(document: string, name: string): string | null {
+  const start = document.indexOf(blockStart(name));
+  const end = document.indexOf(blockEnd(name));
   if (start === -1 || end === -1 || end < start) return null;
-  return document.slice(start, end + blockEnd(scale).length);
+  return document.slice(start, end + blockEnd(name).length);
 }
 
 export type ReportFiles = {
@@ -349,7 +398,7 @@ async function scaleSOf(results: BenchResults, files: ReportFiles): Promise<Benc
 }
 
 async function renderFiles(results: BenchResults, files: ReportFiles): Promise<void> {
-  const base = path.join(files.resultsDirectory, results.scale);
+  const base = path.join(files.resultsDirectory, resultsBaseName(results));
   const scaleS = await scaleSOf(results, files);
   await writeFile(`${base}.md`, renderMarkdown(results, scaleS));
   await writeFile(`${base}.svg`, renderSvg(results));
@@ -357,16 +406,31 @@ async function renderFiles(results: BenchResults, files: ReportFiles): Promise<v
   await writeFile(files.benchmarksFile, replaceBenchmarksBlock(document, results, scaleS));
 }
 
+// S.json, M.json, <results name>-S.json…; other files of the folder (e.g. soak.json) are not these
+const RESULTS_FILE = /^([a-z0-9][a-z0-9-]*-)?[SM]\.json$/;
+
+/** Every results file in the folder: S, then M, then named results by name. */
+async function allResults(files: ReportFiles): Promise<Array<{ file: string; results: BenchResults }>> {
+  const names = existsSync(files.resultsDirectory) ? (await readdir(files.resultsDirectory)).filter((name) => RESULTS_FILE.test(name)) : [];
+  const order = (name: string) => (name === 'S.json' ? 0 : name === 'M.json' ? 1 : 2);
+  names.sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+  const found: Array<{ file: string; results: BenchResults }> = [];
+  for (const name of names) found.push({ file: name, results: (await readResults(path.join(files.resultsDirectory, name)))! });
+  return found;
+}
+
 /**
- * Writes <scale>.json, .md and .svg, and the scale's block of BENCHMARKS.md. New scale S
- * results also change scale M's files (its p50 target compares with S): those are rendered again.
+ * Writes <base>.json, .md and .svg (base: the scale, or <results name>-<scale>), and their
+ * block of BENCHMARKS.md. New scale S results also change every scale M file (their p50
+ * target compares with S.json): those are rendered again.
  */
 export async function writeReports(results: BenchResults, files: ReportFiles): Promise<void> {
   await mkdir(files.resultsDirectory, { recursive: true });
-  await writeFile(path.join(files.resultsDirectory, `${results.scale}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(path.join(files.resultsDirectory, `${resultsBaseName(results)}.json`), `${JSON.stringify(results, null, 2)}\n`);
   await renderFiles(results, files);
-  const scaleM = results.scale === 'S' ? await readResults(path.join(files.resultsDirectory, 'M.json')) : null;
-  if (scaleM !== null) await renderFiles(scaleM, files);
+  if (results.scale === 'S' && !results.resultsName) {
+    for (const other of await allResults(files)) if (other.results.scale === 'M') await renderFiles(other.results, files);
+  }
 }
 
 /**
@@ -376,28 +440,31 @@ export async function writeReports(results: BenchResults, files: ReportFiles): P
 export async function checkReports(files: ReportFiles): Promise<string[]> {
   const problems: string[] = [];
   const benchmarks = existsSync(files.benchmarksFile) ? await readFile(files.benchmarksFile, 'utf8') : null;
-  let checked = 0;
-  for (const scale of ['S', 'M'] as const) {
-    const results = await readResults(path.join(files.resultsDirectory, `${scale}.json`));
-    if (results === null) continue;
-    checked += 1;
+  const found = await allResults(files);
+  for (const { file: jsonFile, results } of found) {
+    const base = resultsBaseName(results);
+    if (jsonFile !== `${base}.json`) {
+      problems.push(`${jsonFile} holds the results of ${base}.json: rename it`);
+      continue;
+    }
     const scaleS = await scaleSOf(results, files);
     const expected: Array<[string, string]> = [
-      [`${scale}.md`, renderMarkdown(results, scaleS)],
-      [`${scale}.svg`, renderSvg(results)],
+      [`${base}.md`, renderMarkdown(results, scaleS)],
+      [`${base}.svg`, renderSvg(results)],
     ];
     for (const [name, content] of expected) {
       const file = path.join(files.resultsDirectory, name);
       const actual = existsSync(file) ? await readFile(file, 'utf8') : null;
       if (actual === null) problems.push(`${name} is missing`);
-      else if (actual !== content) problems.push(`${name} differs from what ${scale}.json renders`);
+      else if (actual !== content) problems.push(`${name} differs from what ${jsonFile} renders`);
     }
+    const block = base === results.scale ? `scale ${base}` : base;
     if (benchmarks === null) {
       problems.push(`${path.basename(files.benchmarksFile)} is missing`);
-    } else if (currentBenchmarksBlock(benchmarks, scale) !== renderBenchmarksBlock(results, scaleS)) {
-      problems.push(`the scale ${scale} block of ${path.basename(files.benchmarksFile)} differs from what ${scale}.json renders`);
+    } else if (currentBenchmarksBlock(benchmarks, base) !== renderBenchmarksBlock(results, scaleS)) {
+      problems.push(`the ${block} block of ${path.basename(files.benchmarksFile)} differs from what ${jsonFile} renders`);
     }
   }
-  if (checked === 0) problems.push(`no results in ${files.resultsDirectory} (run \`npm run bench\` first)`);
+  if (found.length === 0) problems.push(`no results in ${files.resultsDirectory} (run \`npm run bench\` first)`);
   return problems;
 }

@@ -32,7 +32,22 @@ const listOf =
     return allowed.filter((item) => items.includes(item));
   };
 
-const SERVER_OPTIONS = { seqmeta: 'seqmeta', plain: 'plainPostgraphile', raw: 'rawSql' } as const satisfies Record<string, ServerName>;
+const SERVER_OPTIONS = {
+  seqmeta: 'seqmeta',
+  'seqmeta-2-processes': 'seqmetaTwoProcesses',
+  'seqmeta-pgbouncer': 'seqmetaPgbouncer',
+  plain: 'plainPostgraphile',
+  raw: 'rawSql',
+} as const satisfies Record<string, ServerName>;
+/** what a run measures unless --servers says otherwise: the scale-out variants are asked for */
+const DEFAULT_SERVERS = ['seqmeta', 'plain', 'raw'] as const satisfies ReadonlyArray<keyof typeof SERVER_OPTIONS>;
+
+const resultsName = (value: string) => {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(value)) {
+    throw new InvalidArgumentError('lowercase letters, digits and hyphens, e.g. scale-out');
+  }
+  return value;
+};
 
 function parseOptions(argv: string[]): Options {
   const program = new Command('npm run bench --')
@@ -48,17 +63,21 @@ function parseOptions(argv: string[]): Options {
         .default([...SCENARIO_IDS], SCENARIO_IDS.join(',')),
     )
     .addOption(
-      new Option('--servers <list>', 'seqmeta, plain (PostGraphile), raw (SQL through pg)')
+      new Option(
+        '--servers <list>',
+        'seqmeta, seqmeta-2-processes (SEQMETA_WORKERS=2), seqmeta-pgbouncer (both pools through PgBouncer, transaction pooling; needs Debian\'s pgbouncer), plain (PostGraphile), raw (SQL through pg)',
+      )
         .argParser((value: string) =>
           listOf(Object.keys(SERVER_OPTIONS) as Array<keyof typeof SERVER_OPTIONS>)(value).map((name) => SERVER_OPTIONS[name]),
         )
-        .default(Object.values(SERVER_OPTIONS) as ServerName[], Object.keys(SERVER_OPTIONS).join(',')),
+        .default(DEFAULT_SERVERS.map((name) => SERVER_OPTIONS[name]) as ServerName[], DEFAULT_SERVERS.join(',')),
     )
     .option('--admin-url <url>', 'a superuser login on an existing server instead of the embedded cluster')
     .option('--workers <n>', 'API processes of the seqmeta server (SEQMETA_WORKERS)', wholeNumber('--workers', 1), 1)
     .option('--api-pool-size <n>', 'frontend_api pool per API process (seqmeta, plain PostGraphile and raw SQL)', wholeNumber('--api-pool-size', 1), 10)
     .option('--etl-pool-size <n>', 'etl_worker pool per API process (and the raw INSERT)', wholeNumber('--etl-pool-size', 1), 5)
     .option('--experiment <name>', 'write to .seqmeta/bench-experiments/<name>.json instead of bench/results and BENCHMARKS.md')
+    .option('--results-name <name>', 'write bench/results/<name>-<scale>.* and a block of its own in BENCHMARKS.md, beside the scale\'s results (e.g. scale-out)', resultsName)
     .option('--setup-sql <file>', 'with --experiment: SQL run as the owner on this run\'s copy first (try an index before writing its migration)')
     .option('--cpu-profile', 'run the seqmeta server with node --cpu-prof and print where its time went', false)
     .option('--check', 'render bench/results/*.md, *.svg and BENCHMARKS.md again from the JSON and compare', false)

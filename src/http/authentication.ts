@@ -5,13 +5,20 @@
 // ingest plugin for mutations.
 import type { Express, Request, Response } from 'express';
 import { AuthenticationError, type Authenticator, type Principal } from '../authentication.ts';
+import { isDatabaseUnavailableError } from '../database/unavailable.ts';
 import type { Logger } from '../logger.ts';
+import { refuseWhileDatabaseUnavailable, type DatabaseGate } from './databaseGate.ts';
+import { refuseTooManyRequests, type AuthenticationFailureLimit } from './rateLimits.ts';
 // declares request.seqmetaPrincipal, which this middleware sets on /graphql
 import './requestContext.ts';
 
 export type AuthenticationOptions = {
   allowAnonymousReads: boolean;
   logger?: Logger;
+  /** told when a token look-up fails on the database (src/http/databaseGate.ts) */
+  databaseGate?: Pick<DatabaseGate, 'report' | 'retryAfterSeconds'>;
+  /** refused tokens per client address (src/http/rateLimits.ts); null or absent: no limit */
+  failureLimit?: AuthenticationFailureLimit | null;
 };
 
 function refuse(response: Response, status: number, code: string, message: string, challenge?: string): void {
@@ -22,18 +29,33 @@ function refuse(response: Response, status: number, code: string, message: strin
 export function installAuthentication(app: Express, authenticator: Authenticator, options: AuthenticationOptions): void {
   app.use('/graphql', async (request: Request, response: Response, next: (error?: unknown) => void) => {
     const header = request.headers.authorization;
+    const { failureLimit } = options;
+    if (header !== undefined && failureLimit) {
+      // before the look-up: an address that keeps guessing costs the database nothing
+      const seconds = await failureLimit.retryAfterSeconds(request);
+      if (seconds !== null) {
+        refuseTooManyRequests(response, seconds, `too many refused tokens from this address; try again in ${seconds} s`);
+        return;
+      }
+    }
     let principal: Principal | null;
     try {
       principal = await authenticator.authenticate(header);
     } catch (error) {
       if (error instanceof AuthenticationError) {
+        await failureLimit?.recordFailure(request);
         // RFC 6750: the client learns that its token was refused, never why
         refuse(response, 401, 'UNAUTHENTICATED', error.message, 'Bearer realm="seqmeta", error="invalid_token"');
         return;
       }
       // the database did not answer the look-up: the token may be fine, so not a 401
       options.logger?.error({ err: error }, 'could not authenticate a request: token look-up failed');
-      refuse(response, 503, 'SERVICE_UNAVAILABLE', 'authentication is unavailable right now; try again shortly');
+      options.databaseGate?.report(error);
+      if (isDatabaseUnavailableError(error)) {
+        refuseWhileDatabaseUnavailable(response, options.databaseGate?.retryAfterSeconds ?? 1);
+      } else {
+        refuse(response, 503, 'SERVICE_UNAVAILABLE', 'authentication is unavailable right now; try again shortly');
+      }
       return;
     }
     if (principal === null && !options.allowAnonymousReads) {

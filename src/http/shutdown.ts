@@ -23,10 +23,16 @@ export function installShutdown(
       server.closeAllConnections();
     }, gracePeriodMilliseconds);
     deadline.unref();
+    // A keep-alive connection whose request has just been answered stays open until its client
+    // closes it or Node's keepAliveTimeout (5 s) ends it, and server.close() waits for it: close
+    // each one as soon as it is idle, so the process stops when the last answer is sent.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    sweep.unref();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    clearInterval(sweep);
     clearTimeout(deadline);
     await release();
     logger.info('stopped');

@@ -52,13 +52,13 @@ describe('malformed requests', () => {
   it('malformed JSON: 400', async () => {
     const reply = await post('{"query": "{ samples { totalCount } }"');
     expect(reply.status).toBe(400);
-    expectClientError(reply, /Parsing failed/);
+    expectClientError(reply, /the body is not valid JSON/);
   });
 
   it('a JSON body that is not an object: 400', async () => {
     const reply = await post('["{ samples { totalCount } }"]');
     expect(reply.status).toBe(400);
-    expectClientError(reply, /expected object/i);
+    expectClientError(reply, /must be one JSON object .* not an array \(batches are not supported/);
   });
 
   it('a body without a query string: 400', async () => {

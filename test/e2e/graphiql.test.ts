@@ -51,6 +51,10 @@ async function openGraphiql(path = '/graphiql'): Promise<Page> {
   context.setDefaultTimeout(STEP_TIMEOUT);
   const page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  // the page's Content-Security-Policy (src/http/securityHeaders.ts) must refuse nothing it needs
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) pageErrors.push(message.text());
+  });
   await page.goto(`${api.url}${path}`);
   await page.locator('.graphiql-execute-button').waitFor();
   await page.locator('.graphiql-query-editor .view-lines').waitFor();

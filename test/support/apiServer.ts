@@ -1,5 +1,6 @@
 // A live seqmeta API over a fresh test database, on a free port, for HTTP tests. The API
-// pool can count the statements it sends, to prove batching.
+// pool can count the statements it sends, to prove batching. With SEQMETA_TEST_PGBOUNCER=1 both
+// pools go through the run's PgBouncer in transaction pooling mode (test/support/pgbouncer.ts).
 import type { DestinationStream } from 'pino';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -8,6 +9,8 @@ import type { PhiKeys } from '../../src/phiKeys.ts';
 import { createPools, type Pools } from '../../src/pools.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { apiLogins, testPgbouncer } from './apiLogins.ts';
+import type { PgbouncerAddress } from './pgbouncer.ts';
 
 /** Fresh random keys: tests never depend on a particular key. */
 export const testPhiKeys = (): PhiKeys => ({
@@ -38,19 +41,26 @@ export type TestApiOptions = {
    * the environment too: logs are silent by default). The logger stays the server's own.
    */
   logDestination?: DestinationStream;
+  /** through this PgBouncer rather than the run's (test/support/pgbouncer.ts); null: straight to Postgres */
+  pgbouncer?: PgbouncerAddress | null;
 };
 
 export async function startTestApi(environment: Record<string, string> = {}, options: TestApiOptions = {}): Promise<TestApi> {
   const database = await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', ...environment });
+  const logins = apiLogins(database.urls, options.pgbouncer === undefined ? testPgbouncer() : options.pgbouncer);
+  // Tests send hundreds of requests a minute from one address: the per-caller request limit
+  // is off unless a test sets it (test/api/edgeProtection.test.ts tests the limits).
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    SEQMETA_REQUESTS_PER_MINUTE_PER_TOKEN: '0',
+    ...logins.environment,
+    ...environment,
+  });
   const logger = createLogger(config, options.logDestination);
   const statements: string[] = [];
   const keys = testPhiKeys();
-  const pools: Pools = createPools(
-    { admin: null, owner: null, etl: database.urls.etl, api: database.urls.api },
-    config.server,
-    logger,
-  );
+  const pools: Pools = createPools({ admin: null, owner: null, etl: logins.etl, api: logins.api }, config.server, logger);
   // Record what PostGraphile sends through the frontend_api pool: every new connection's
   // query method is wrapped once.
   pools.api.on('connect', (client) => {

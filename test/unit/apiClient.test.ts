@@ -80,6 +80,27 @@ describe('createApiClient', () => {
     expect(JSON.stringify(notices)).not.toContain(TOKEN);
   });
 
+  it("waits out a 429's Retry-After (the server's rate limits), but never longer than its longest delay", async () => {
+    // the body the server sends with a 429 (src/http/rateLimits.ts)
+    const rateLimited = (seconds: string): Reply => ({
+      status: 429,
+      headers: { 'retry-after': seconds },
+      body: { errors: [{ message: `too many requests; try again in ${seconds} s`, extensions: { code: 'RATE_LIMITED' } }] },
+    });
+    replies = [rateLimited('1'), { status: 200, body: { data: { ok: 1 } } }];
+    const notices: RetryNotice[] = [];
+    const started = Date.now();
+    const patient = createApiClient({ apiUrl: url, token: TOKEN, baseDelayMilliseconds: 5, maximumDelayMilliseconds: 5_000, onRetry: (notice) => notices.push(notice) });
+    expect(await patient.request('{ ok }')).toEqual({ ok: 1 });
+    expect(notices.map((notice) => [notice.reason, notice.delayMilliseconds])).toEqual([['HTTP 429', 1_000]]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+
+    replies = [rateLimited('3600'), { status: 200, body: { data: { ok: 2 } } }];
+    notices.length = 0;
+    expect(await client({ onRetry: (notice) => notices.push(notice) }).request('{ ok }')).toEqual({ ok: 2 });
+    expect(notices.map((notice) => notice.delayMilliseconds)).toEqual([20]);
+  });
+
   it('gives each logical call its own request id', async () => {
     const api = client();
     await api.request('{ ok }');

@@ -159,6 +159,61 @@ describe('rendering', () => {
   });
 });
 
+describe('scale-out rows (issue 8)', () => {
+  /** the fixture with seqmeta's two variants measured beside it, kept under a name of its own */
+  function scaleOut(): BenchResults {
+    const results = fixture();
+    results.resultsName = 'scale-out';
+    results.settings.pgbouncer = { version: 'PgBouncer 1.18.0', poolSize: 10 };
+    const page = results.scenarios[0]!;
+    page.statementsPerRequest = { ...page.statementsPerRequest, seqmetaTwoProcesses: 2, seqmetaPgbouncer: 8 };
+    page.measurements.seqmetaTwoProcesses = measurement(50);
+    page.measurements.seqmetaPgbouncer = measurement(30);
+    return results;
+  }
+
+  it('shows each variant against raw SQL, plain PostGraphile and seqmeta, and says what it is', () => {
+    const markdown = renderMarkdown(scaleOut());
+    expect(markdown).toContain('# Benchmark results, scale S (scale-out)');
+    expect(markdown).toContain('| scenario | server | req/s | × raw SQL | × plain | × seqmeta | p50 ms |');
+    expect(markdown).toContain('| (a) page of 50 samples with patient, runs and files | seqmeta | 40.0 | 0.40× | 1.33× |  | 20.0 |');
+    expect(markdown).toContain('| (a) page of 50 samples with patient, runs and files | seqmeta, 2 processes | 50.0 | 0.50× | 1.67× | 1.25× | 20.0 |');
+    expect(markdown).toContain('| (a) page of 50 samples with patient, runs and files | seqmeta via PgBouncer | 30.0 | 0.30× | 1.00× | 0.75× | 20.0 | 40.0 | 60.0 | 8 |');
+    expect(markdown).toContain('PgBouncer 1.18.0, `pool_mode = transaction`, `default_pool_size = 10`');
+    expect(markdown).toContain('`SEQMETA_WORKERS=2`');
+    // without variants the table keeps its columns
+    expect(renderMarkdown(fixture())).not.toContain('× seqmeta');
+  });
+
+  it('draws a bar for every server measured, the legend three to a row', () => {
+    const svg = renderSvg(scaleOut());
+    // background, 5 legend squares, 5 bars for (a) and 2 for (d)
+    expect(svg.match(/<rect /g)).toHaveLength(1 + 5 + 5 + 2);
+    expect(svg).toContain('seqmeta via PgBouncer');
+  });
+
+  it('writes <name>-<scale> files and their own block, which --check compares, leaving the scale\'s own alone', async () => {
+    await writeFile(files.benchmarksFile, '# Benchmarks\n\n<!-- bench-results:S -->\n<!-- /bench-results:S -->\n');
+    await writeReports(fixture(), files);
+    const scaleS = await readFile(path.join(directory, 'S.md'), 'utf8');
+    await writeReports(scaleOut(), files);
+    expect(await readFile(path.join(directory, 'S.md'), 'utf8')).toBe(scaleS);
+    expect(await readFile(path.join(directory, 'scale-out-S.md'), 'utf8')).toContain('seqmeta via PgBouncer');
+    const benchmarks = await readFile(files.benchmarksFile, 'utf8');
+    expect(benchmarks).toContain('<!-- bench-results:scale-out-S -->');
+    expect(benchmarks).toContain('![requests per second, scale S](bench/results/scale-out-S.svg)');
+    expect(await checkReports(files)).toEqual([]);
+    await writeFile(files.benchmarksFile, benchmarks.replace('1.25×', '1.30×'));
+    expect(await checkReports(files)).toEqual(['the scale-out-S block of BENCHMARKS.md differs from what scale-out-S.json renders']);
+  });
+
+  it('leaves other JSON files of the folder to their own tools', async () => {
+    await writeReports(fixture(), files);
+    await writeFile(path.join(directory, 'soak.json'), '{"version":1}');
+    expect(await checkReports(files)).toEqual([]);
+  });
+});
+
 describe('--check', () => {
   it('passes on files just written from the JSON', async () => {
     await writeFile(files.benchmarksFile, '# Benchmarks\n\n<!-- bench-results:S -->\n<!-- /bench-results:S -->\n');
