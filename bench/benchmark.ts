@@ -1,7 +1,6 @@
 // One benchmark run (bench/run.ts parses the command line): the dataset, the SQL recorded
 // in-process, the servers under test as child processes, each scenario against each server,
 // then the results written where `paths` says.
-import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import pg from 'pg';
 import { createToken } from '../src/tokens.ts';
 import { startPgbouncer, throughPgbouncer, type RunningPgbouncer } from '../test/support/pgbouncer.ts';
 import { startRecordingPlain, startRecordingSeqmeta, type RecordedStatement, type RecordingServer } from './capture.ts';
+import { gitCommit } from './gitCommit.ts';
 import { DATASET_SEED, prepareDatabase, type BenchDatabase, type Scale } from './dataset.ts';
 import { driveHttp, driveSql, summarise, type LoadSample } from './load.ts';
 import { clearProfiles, summariseProfiles } from './profile.ts';
@@ -63,16 +63,6 @@ export type Options = {
 };
 
 const say = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-
-function gitCommit(projectDirectory: string): { commit: string; uncommittedChanges: boolean } {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: projectDirectory, encoding: 'utf8' }).trim();
-    const status = execFileSync('git', ['status', '--porcelain'], { cwd: projectDirectory, encoding: 'utf8' });
-    return { commit, uncommittedChanges: status.trim() !== '' };
-  } catch {
-    return { commit: 'unknown', uncommittedChanges: true };
-  }
-}
 
 /** The child's environment: this one's, less any seqmeta setting, plus `settings`. */
 function childEnvironment(settings: Record<string, string>): Record<string, string> {

@@ -8,7 +8,6 @@
 // no request failed; the server's memory (RSS, read every second) did not keep growing.
 // Results go to bench/results/soak.json and a summary to stdout; the exit code is 1 when a
 // request failed or a count does not reconcile.
-import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -23,6 +22,7 @@ import { migrate } from '../src/database/migrate.ts';
 import { loadDemoData } from '../src/demoData/load.ts';
 import { formatKey, generateKey } from '../src/phi.ts';
 import { createToken } from '../src/tokens.ts';
+import { gitCommit } from './gitCommit.ts';
 import { percentile } from './load.ts';
 import { freePort, startServerProcess } from './processes.ts';
 import { LOG_RUN_OUTPUTS, RUN_BY_ID, SAMPLE_PAGE } from './scenarios.ts';
@@ -88,16 +88,6 @@ function parseOptions(argv: string[]): Options {
 const say = (message: string) => process.stderr.write(`[soak] ${message}\n`);
 const round = (value: number, digits = 0) => Math.round(value * 10 ** digits) / 10 ** digits;
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
-
-function gitCommit(): { commit: string; uncommittedChanges: boolean } {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: projectDirectory, encoding: 'utf8' }).trim();
-    const status = execFileSync('git', ['status', '--porcelain'], { cwd: projectDirectory, encoding: 'utf8' });
-    return { commit, uncommittedChanges: status.trim() !== '' };
-  } catch {
-    return { commit: 'unknown', uncommittedChanges: true };
-  }
-}
 
 function rssMegabytes(pid: number): number | null {
   try {
@@ -176,7 +166,7 @@ function emptyRecord<T>(make: () => T): Record<Kind, T> {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const startedAt = new Date().toISOString();
-  const revision = gitCommit();
+  const revision = gitCommit(projectDirectory);
   const loadAverageBefore = os.loadavg()[0]!;
 
   // A database of its own: nothing else's data, nothing left behind.

@@ -18,7 +18,7 @@ import { createLogger } from '../../src/logger.ts';
 import { createPools, type Pools } from '../../src/pools.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { createToken } from '../../src/tokens.ts';
-import { testPhiKeys } from '../support/apiServer.ts';
+import { stopRunningServer, testPhiKeys } from '../support/apiServer.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
@@ -64,11 +64,7 @@ async function serve(environment: Record<string, string>): Promise<Served> {
       return (await createToken(owner, { name, scopes })).token;
     },
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.httpServer.close(() => resolve());
-        server.httpServer.closeAllConnections();
-      });
-      await server.release();
+      await stopRunningServer(server);
       await pools.close();
       await database.destroy();
     },

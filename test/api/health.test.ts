@@ -8,7 +8,7 @@ import { secureDatabase } from '../../src/database/bootstrap.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createPools, type Pools } from '../../src/pools.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import { testPhiKeys } from '../support/apiServer.ts';
+import { stopRunningServer, testPhiKeys } from '../support/apiServer.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { adminQuery, serverUrls } from '../support/server.ts';
 
@@ -31,11 +31,7 @@ async function serve(urls: { api: string; etl: string }): Promise<Served> {
     pools,
     server,
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.httpServer.close(() => resolve());
-        server.httpServer.closeAllConnections();
-      });
-      await server.release();
+      await stopRunningServer(server);
       await pools.close();
     },
   };

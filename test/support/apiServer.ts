@@ -12,6 +12,15 @@ import { createTestDatabase, type TestDatabase } from './database.ts';
 import { apiLogins, testPgbouncer } from './apiLogins.ts';
 import type { PgbouncerAddress } from './pgbouncer.ts';
 
+/** Stops an in-process server: no new connections, open ones closed, PostGraphile released. */
+export async function stopRunningServer(server: RunningServer): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.httpServer.close(() => resolve());
+    server.httpServer.closeAllConnections();
+  });
+  await server.release();
+}
+
 /** Fresh random keys: tests never depend on a particular key. */
 export const testPhiKeys = (): PhiKeys => ({
   pseudonymKey: generateKey(),
@@ -101,11 +110,7 @@ export async function startTestApi(environment: Record<string, string> = {}, opt
       return { status: response.status, body };
     },
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.httpServer.close(() => resolve());
-        server.httpServer.closeAllConnections();
-      });
-      await server.release();
+      await stopRunningServer(server);
       await pools.close();
       await database.destroy();
     },
