@@ -9,6 +9,7 @@ import { isDatabaseUnavailableError } from '../database/unavailable.ts';
 import type { Logger } from '../logger.ts';
 import { refuseWhileDatabaseUnavailable, type DatabaseGate } from './databaseGate.ts';
 import { refuseTooManyRequests, type AuthenticationFailureLimit } from './rateLimits.ts';
+import { refuse } from './refuse.ts';
 // declares request.seqmetaPrincipal, which this middleware sets on /graphql
 import './requestContext.ts';
 
@@ -20,11 +21,6 @@ export type AuthenticationOptions = {
   /** refused tokens per client address (src/http/rateLimits.ts); null or absent: no limit */
   failureLimit?: AuthenticationFailureLimit | null;
 };
-
-function refuse(response: Response, status: number, code: string, message: string, challenge?: string): void {
-  if (challenge !== undefined) response.setHeader('WWW-Authenticate', challenge);
-  response.status(status).json({ errors: [{ message, extensions: { code } }] });
-}
 
 export function installAuthentication(app: Express, authenticator: Authenticator, options: AuthenticationOptions): void {
   app.use('/graphql', async (request: Request, response: Response, next: (error?: unknown) => void) => {
@@ -45,7 +41,12 @@ export function installAuthentication(app: Express, authenticator: Authenticator
       if (error instanceof AuthenticationError) {
         await failureLimit?.recordFailure(request);
         // RFC 6750: the client learns that its token was refused, never why
-        refuse(response, 401, 'UNAUTHENTICATED', error.message, 'Bearer realm="seqmeta", error="invalid_token"');
+        refuse(response, {
+          status: 401,
+          code: 'UNAUTHENTICATED',
+          message: error.message,
+          headers: { 'WWW-Authenticate': 'Bearer realm="seqmeta", error="invalid_token"' },
+        });
         return;
       }
       // the database did not answer the look-up: the token may be fine, so not a 401
@@ -54,18 +55,17 @@ export function installAuthentication(app: Express, authenticator: Authenticator
       if (isDatabaseUnavailableError(error)) {
         refuseWhileDatabaseUnavailable(response, options.databaseGate?.retryAfterSeconds ?? 1);
       } else {
-        refuse(response, 503, 'SERVICE_UNAVAILABLE', 'authentication is unavailable right now; try again shortly');
+        refuse(response, { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'authentication is unavailable right now; try again shortly' });
       }
       return;
     }
     if (principal === null && !options.allowAnonymousReads) {
-      refuse(
-        response,
-        401,
-        'UNAUTHENTICATED',
-        'this API needs a token: send it as `Authorization: Bearer <token>` (an operator creates one with `seqmeta token create`)',
-        'Bearer realm="seqmeta"',
-      );
+      refuse(response, {
+        status: 401,
+        code: 'UNAUTHENTICATED',
+        message: 'this API needs a token: send it as `Authorization: Bearer <token>` (an operator creates one with `seqmeta token create`)',
+        headers: { 'WWW-Authenticate': 'Bearer realm="seqmeta"' },
+      });
       return;
     }
     request.seqmetaPrincipal = principal;

@@ -20,6 +20,7 @@ import type { Express, Response } from 'express';
 import pg from 'pg';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailableError } from '../database/unavailable.ts';
 import { loggableError, type Logger } from '../logger.ts';
+import { refuse } from './refuse.ts';
 
 export type DatabaseGateOptions = {
   /** the pool every GraphQL request needs (the API's reads); the probe connects with its settings */
@@ -137,8 +138,12 @@ export function createDatabaseGate({
 
 /** The answer to a GraphQL request while the database is unavailable. */
 export function refuseWhileDatabaseUnavailable(response: Response, retryAfterSeconds: number): void {
-  response.setHeader('Retry-After', String(retryAfterSeconds));
-  response.status(503).json({ errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+  refuse(response, {
+    status: 503,
+    code: 'SERVICE_UNAVAILABLE',
+    message: DATABASE_UNAVAILABLE_MESSAGE,
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  });
 }
 
 /** Refuses /graphql at once while the gate is closed; installed before authentication. */

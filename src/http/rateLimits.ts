@@ -14,6 +14,7 @@
 import { isIPv6 } from 'node:net';
 import type { Express, Request, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { refuse } from './refuse.ts';
 import './requestContext.ts';
 
 const WINDOW_SECONDS = 60;
@@ -41,8 +42,13 @@ const secondsUntil = (milliseconds: number) => Math.max(1, Math.ceil(millisecond
 
 /** 429 with Retry-After and a GraphQL-shaped error, which the pipeline's CLI waits out. */
 export function refuseTooManyRequests(response: Response, retryAfterSeconds: number, message: string): void {
-  response.setHeader('Retry-After', String(retryAfterSeconds));
-  response.status(429).json({ errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds } }] });
+  refuse(response, {
+    status: 429,
+    code: 'RATE_LIMITED',
+    message,
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+    extensions: { retryAfterSeconds },
+  });
 }
 
 export type AuthenticationFailureLimit = {

@@ -5,10 +5,9 @@
 // a message that says what to send; grafserv then receives the parsed object.
 import { isUtf8 } from 'node:buffer';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { refuse } from './refuse.ts';
 
-function refuse(response: Response, status: number, message: string): void {
-  response.status(status).json({ errors: [{ message, extensions: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST' } }] });
-}
+const badRequest = (response: Response, message: string) => refuse(response, { status: 400, code: 'BAD_REQUEST', message });
 
 const isJson = (request: Request) => /^application\/(graphql-response\+)?json\b/i.test(request.get('content-type') ?? '');
 
@@ -17,20 +16,19 @@ export function installRequestBody(app: Express, maximumBodyBytes: number): void
     const body: unknown = request.body;
     // grafserv would wait for a stream already read: an empty body is answered here
     if (!Buffer.isBuffer(body) || body.length === 0) {
-      return refuse(response, 400, 'the body is empty: send {"query": "…", "variables": {…}}');
+      return badRequest(response, 'the body is empty: send {"query": "…", "variables": {…}}');
     }
-    if (!isUtf8(body)) return refuse(response, 400, 'the body is not valid UTF-8: send JSON encoded as UTF-8');
+    if (!isUtf8(body)) return badRequest(response, 'the body is not valid UTF-8: send JSON encoded as UTF-8');
     if (!isJson(request)) return next(); // grafserv answers 415 for a content type it does not take
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));
     } catch {
-      return refuse(response, 400, 'the body is not valid JSON: send {"query": "…", "variables": {…}}');
+      return badRequest(response, 'the body is not valid JSON: send {"query": "…", "variables": {…}}');
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      return refuse(
+      return badRequest(
         response,
-        400,
         `the body must be one JSON object {"query": "…", "variables": {…}}, not ${Array.isArray(parsed) ? 'an array (batches are not supported: one operation per request)' : parsed === null ? 'null' : `a ${typeof parsed}`}`,
       );
     }
@@ -39,8 +37,8 @@ export function installRequestBody(app: Express, maximumBodyBytes: number): void
   });
   // body-parser's own errors (too large, aborted upload) as GraphQL-shaped JSON, not HTML
   app.use('/graphql', (error: { status?: number; type?: string }, _request: Request, response: Response, next: NextFunction) => {
-    if (error.type === 'entity.too.large') return refuse(response, 413, `Too much data: the request body is larger than ${maximumBodyBytes} bytes`);
-    if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) return refuse(response, error.status, 'the request body could not be read');
+    if (error.type === 'entity.too.large') return refuse(response, { status: 413, code: 'PAYLOAD_TOO_LARGE', message: `Too much data: the request body is larger than ${maximumBodyBytes} bytes` });
+    if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) return refuse(response, { status: error.status, code: 'BAD_REQUEST', message: 'the request body could not be read' });
     next(error);
   });
 }
