@@ -17,6 +17,12 @@ export type DatabaseUrls = {
   etl: string | null;
   /** the API's reads (frontend_api) */
   api: string | null;
+  /**
+   * frontend_api on a streaming read replica of the database `api` names; when set, the API's
+   * reads go there and `api` is their fallback (src/database/readRouting.ts). Absent or null:
+   * reads on the primary.
+   */
+  apiReplica?: string | null;
 };
 
 export type Config = {
@@ -51,6 +57,10 @@ export type Config = {
     transactionPooling: boolean;
     /** whether PostGraphile may use named prepared statements (a transaction pooler needs support for them) */
     preparedStatements: boolean;
+    /** with a read replica: where reads go while it does not answer (or lags past the wait); `fail`: nowhere, 503 */
+    replicaFallback: 'primary' | 'fail';
+    /** with a read replica: how long an ingest mutation waits for it to replay the commit before its payload is read */
+    replicaWaitMilliseconds: number;
     /** how long an accepted token is trusted without asking the database again; a revocation takes effect within it */
     tokenCacheMilliseconds: number;
     /** whether a request without a token may run queries (never mutations) */
@@ -198,6 +208,11 @@ const environmentSchema = z.object({
   SEQMETA_OWNER_DATABASE_URL: optionalText.pipe(postgresUrl.optional()),
   SEQMETA_ETL_DATABASE_URL: optionalText.pipe(postgresUrl.optional()),
   SEQMETA_API_DATABASE_URL: optionalText.pipe(postgresUrl.optional()),
+  SEQMETA_API_REPLICA_DATABASE_URL: optionalText.pipe(postgresUrl.optional()),
+  SEQMETA_REPLICA_FALLBACK: optionalText.pipe(
+    z.enum(['primary', 'fail'], { error: 'must be primary (reads go to the primary while the replica is down) or fail (they are refused)' }).optional(),
+  ),
+  SEQMETA_REPLICA_WAIT_MS: positiveInteger,
   SEQMETA_DATA_DIR: optionalText,
   SEQMETA_EMBEDDED_PORT: optionalText.pipe(z.coerce.number<string>().int().min(1024).max(65535).optional()),
   SEQMETA_PSEUDONYM_KEY: optionalText,
@@ -283,6 +298,19 @@ export function loadConfig(
 
   const configuredUrls = Object.values(databaseUrlSettings).filter((name) => settings[name] !== undefined);
   const mode = configuredUrls.length === 0 ? 'embedded' : 'production';
+  const replicaUrl = settings.SEQMETA_API_REPLICA_DATABASE_URL;
+  if (replicaUrl !== undefined) {
+    // the replica's reads fall back to, and are checked against, the primary's frontend_api login
+    if (settings.SEQMETA_API_DATABASE_URL === undefined) {
+      throw new ConfigError(
+        'Invalid configuration:\n- SEQMETA_API_REPLICA_DATABASE_URL: needs SEQMETA_API_DATABASE_URL too (frontend_api on the primary)',
+      );
+    }
+    // what PostGraphile can select is what this login can: only the narrow read role will do
+    if (decodeURIComponent(new URL(replicaUrl).username) !== 'frontend_api') {
+      throw new ConfigError('Invalid configuration:\n- SEQMETA_API_REPLICA_DATABASE_URL: the user must be frontend_api');
+    }
+  }
 
   // GraphiQL for the local demo; a deployment opens it (and with it the schema) on purpose.
   // GraphiQL cannot work without introspection, so introspection follows it unless set.
@@ -303,6 +331,7 @@ export function loadConfig(
             owner: settings.SEQMETA_OWNER_DATABASE_URL ?? null,
             etl: settings.SEQMETA_ETL_DATABASE_URL ?? null,
             api: settings.SEQMETA_API_DATABASE_URL ?? null,
+            apiReplica: replicaUrl ?? null,
           }
         : null,
     dataDirectory: path.resolve(projectDirectory, settings.SEQMETA_DATA_DIR ?? '.seqmeta'),
@@ -331,6 +360,12 @@ export function loadConfig(
         settings.SEQMETA_PREPARED_STATEMENTS === undefined
           ? settings.SEQMETA_TRANSACTION_POOLING !== 'true'
           : settings.SEQMETA_PREPARED_STATEMENTS === 'true',
+      // the replica is extra read capacity: while it is down the primary, which served every read
+      // before there was a replica, serves them again (docs/SCALING.md, Read replicas)
+      replicaFallback: settings.SEQMETA_REPLICA_FALLBACK ?? 'primary',
+      // streaming replay on a healthy replica takes milliseconds; a replica seconds behind is
+      // treated as unfit for reading a write back
+      replicaWaitMilliseconds: settings.SEQMETA_REPLICA_WAIT_MS ?? 2_000,
       tokenCacheMilliseconds: (settings.SEQMETA_TOKEN_CACHE_SECONDS ?? 30) * 1_000,
       // open for the local demo; a deployment opens reads to anonymous callers only on purpose
       allowAnonymousReads:

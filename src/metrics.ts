@@ -18,7 +18,7 @@ export type Metrics = {
 
 export type MetricsInputs = {
   /** sampled at each scrape */
-  pools: Pick<Pools, 'api' | 'etl'>;
+  pools: Pick<Pools, 'api' | 'etl'> & Partial<Pick<Pools, 'apiReplica'>>;
   /**
    * Distinct operation names kept as label values; later names are counted as `other`.
    * Operation names come from callers, and every label value is a time series to store.
@@ -59,7 +59,7 @@ export function createMetrics({ pools, maximumOperationNames = 100 }: MetricsInp
   });
   for (const kind of ingestRowKinds) ingestRows.inc({ kind }, 0);
 
-  const poolEntries = [['api', pools.api], ['etl', pools.etl]] as const;
+  const poolEntries = [['api', pools.api], ['etl', pools.etl], ...(pools.apiReplica ? [['api_replica', pools.apiReplica] as const] : [])] as const;
   const poolGauge = (name: string, help: string, read: (pool: (typeof poolEntries)[number][1]) => number | undefined) =>
     new Gauge({
       name,
@@ -73,7 +73,7 @@ export function createMetrics({ pools, maximumOperationNames = 100 }: MetricsInp
         }
       },
     });
-  poolGauge('seqmeta_database_pool_connections', 'Open connections of each database pool (api: frontend_api, etl: etl_worker)', (pool) => pool.totalCount);
+  poolGauge('seqmeta_database_pool_connections', 'Open connections of each database pool (api: frontend_api, etl: etl_worker, api_replica: frontend_api on the read replica)', (pool) => pool.totalCount);
   poolGauge('seqmeta_database_pool_idle_connections', 'Open connections not in use', (pool) => pool.idleCount);
   poolGauge('seqmeta_database_pool_waiting_requests', 'Requests waiting for a connection because all are in use', (pool) => pool.waitingCount);
   poolGauge('seqmeta_database_pool_max_connections', 'Most connections each pool opens', (pool) => pool.options.max);

@@ -5,14 +5,18 @@ import { requireDatabaseUrl, type Config, type DatabaseUrls } from './config.ts'
 import type { Logger } from './logger.ts';
 
 export type Pools = {
+  /** frontend_api on the primary: the reads, or with a replica their fallback (src/database/readRouting.ts) */
   api: pg.Pool;
   etl: pg.Pool;
+  /** frontend_api on a streaming read replica (SEQMETA_API_REPLICA_DATABASE_URL); null: reads on the primary */
+  apiReplica: pg.Pool | null;
   close: () => Promise<void>;
 };
 
 export function createPools(urls: DatabaseUrls, server: Config['server'], logger: Logger): Pools {
-  const api = new pg.Pool({
-    connectionString: requireDatabaseUrl(urls, 'api'),
+  // the replica's pool is the primary's read pool pointed elsewhere: same size, timeout and name
+  const readPool = (connectionString: string) => new pg.Pool({
+    connectionString,
     max: server.apiPoolSize,
     // A runaway read is cancelled by the database, whatever the API's limits missed. Set on the
     // connection, unless a transaction pooler is in between: PgBouncer refuses the startup
@@ -23,6 +27,8 @@ export function createPools(urls: DatabaseUrls, server: Config['server'], logger
     // a database that does not answer makes /readyz fail, not hang
     connectionTimeoutMillis: 5_000,
   });
+  const api = readPool(requireDatabaseUrl(urls, 'api'));
+  const apiReplica = urls.apiReplica ? readPool(urls.apiReplica) : null;
   const etl = new pg.Pool({
     connectionString: requireDatabaseUrl(urls, 'etl'),
     max: server.etlPoolSize,
@@ -34,7 +40,7 @@ export function createPools(urls: DatabaseUrls, server: Config['server'], logger
   // between two queries of a transaction) emits 'error' with no listener when its connection
   // ends: an uncaught exception, which ended the whole server when Postgres stopped
   // (test/api/faults.test.ts). The running query fails too, and that error reaches its caller.
-  for (const [name, pool] of [['api', api], ['etl', etl]] as const) {
+  for (const [name, pool] of [['api', api], ['etl', etl], ...(apiReplica ? [['api_replica', apiReplica] as const] : [])] as const) {
     pool.on('connect', (client) => {
       client.on('error', (error) => logger.warn({ pool: name, err: error }, 'a database connection failed'));
     });
@@ -45,8 +51,9 @@ export function createPools(urls: DatabaseUrls, server: Config['server'], logger
   return {
     api,
     etl,
+    apiReplica,
     close: async () => {
-      await Promise.all([api.end(), etl.end()]);
+      await Promise.all([api.end(), etl.end(), apiReplica?.end()]);
     },
   };
 }

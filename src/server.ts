@@ -6,6 +6,7 @@ import express from 'express';
 import { postgraphile } from 'postgraphile';
 import { createAuthenticator } from './authentication.ts';
 import type { Config } from './config.ts';
+import { createReadRouting } from './database/readRouting.ts';
 import { installAccessLog } from './http/accessLog.ts';
 import { installAuthentication } from './http/authentication.ts';
 import { installCors } from './http/cors.ts';
@@ -36,14 +37,18 @@ export type ServerParts = { config: Config; pools: Pools; logger: Logger; keys: 
 export async function startServer({ config, pools, logger, keys }: ServerParts): Promise<RunningServer> {
   // answers 503 at once while the database is down, and notices when it is back
   const databaseGate = createDatabaseGate({ pool: pools.api, watchedPools: [pools.api, pools.etl], logger });
+  // reads on the read replica when one is configured, else on pools.api; mutations read their own writes
+  const { replicaFallback: fallback, replicaWaitMilliseconds: waitMilliseconds } = config.server;
+  const readRouting = createReadRouting({ primary: pools.api, replica: pools.apiReplica, fallback, waitMilliseconds, logger });
   const metrics = createMetrics({ pools }); // this server's own registry: cluster workers report separately
-  const instance = postgraphile(createPreset({ config, pools, logger, keys, databaseGate, ingestMetrics: metrics.ingest }));
+  const instance = postgraphile(createPreset({ config, pools, logger, keys, databaseGate, readRouting, ingestMetrics: metrics.ingest }));
   // Introspect now: a server that cannot read its database must fail at start (and be
   // restarted by its orchestrator), not serve errors behind a green health check.
   try {
     await instance.getSchema();
   } catch (error) {
     databaseGate.stop();
+    readRouting.stop();
     throw error;
   }
   const app = express();
@@ -59,7 +64,7 @@ export async function startServer({ config, pools, logger, keys }: ServerParts):
   if (config.server.metrics) installMetrics(app, metrics);
   const { allowAnonymousReads } = config.server;
   const authenticator = createAuthenticator({ etlPool: pools.etl, allowAnonymousReads, cacheMilliseconds: config.server.tokenCacheMilliseconds });
-  installHealth(app, pools, databaseGate);
+  installHealth(app, pools, databaseGate, { readRouting });
   installDatabaseGate(app, databaseGate);
   const failureLimit = createAuthenticationFailureLimit(config.edge.authenticationFailuresPerMinute);
   installAuthentication(app, authenticator, { allowAnonymousReads, logger, databaseGate, failureLimit });
@@ -78,6 +83,7 @@ export async function startServer({ config, pools, logger, keys }: ServerParts):
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
     release: async () => {
       databaseGate.stop();
+      readRouting.stop();
       await instance.release();
     },
   };

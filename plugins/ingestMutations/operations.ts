@@ -3,6 +3,7 @@
 // compares them, and returns the same result without writing anything.
 import type pg from 'pg';
 import type { IngestRules } from '../../src/config.ts';
+import type { ReadYourWrites } from '../../src/database/readRouting.ts';
 import type { Principal } from '../../src/http/requestContext.ts';
 import { encryptPatientId, PhiError, pseudonymisePatientId } from '../../src/phi.ts';
 import type { PhiKeys } from '../../src/phiKeys.ts';
@@ -16,7 +17,14 @@ export type IngestRowKind = 'patient' | 'sample' | 'run' | 'input_file' | 'outpu
 /** Told of the rows of each committed transaction (src/metrics.ts counts them). */
 export type IngestMetrics = { rowsWritten: (kind: IngestRowKind, count: number) => void };
 
-export type IngestDependencies = { pool: pg.Pool; rules: IngestRules; keys: PhiKeys; metrics?: IngestMetrics };
+export type IngestDependencies = {
+  pool: pg.Pool;
+  rules: IngestRules;
+  keys: PhiKeys;
+  metrics?: IngestMetrics;
+  /** with reads on a streaming replica: wait for it to replay each commit before the payload is read */
+  readYourWrites?: ReadYourWrites | null;
+};
 
 /** Notes rows written inside a transaction; reported only once it has committed. */
 type RowTally = (kind: IngestRowKind, count: number) => void;
@@ -58,21 +66,29 @@ function translateDatabaseError(error: unknown): unknown {
 }
 
 async function inTransaction<T>(
-  { pool, metrics }: IngestDependencies,
+  { pool, metrics, readYourWrites }: IngestDependencies,
   work: (client: pg.PoolClient, tally: RowTally) => Promise<T>,
 ): Promise<T> {
+  // with the replica down and no fallback, the payload could not be read: refuse before writing
+  readYourWrites?.beforeWrite();
   const client = await pool.connect();
   let broken = false;
   const written = new Map<IngestRowKind, number>();
   const tally: RowTally = (kind, count) => {
     if (count > 0) written.set(kind, (written.get(kind) ?? 0) + count);
   };
+  let result: T;
+  let committedAt: string | null = null;
   try {
     await client.query('begin');
-    const result = await work(client, tally);
+    result = await work(client, tally);
     await client.query('commit');
     for (const [kind, count] of written) metrics?.rowsWritten(kind, count);
-    return result;
+    // The primary's WAL position after the commit: at or past this transaction's commit record
+    // and every earlier one, including those of the rows a retried call found already there.
+    if (readYourWrites) {
+      committedAt = (await client.query<{ lsn: string }>('select pg_current_wal_insert_lsn()::text as lsn')).rows[0]!.lsn;
+    }
   } catch (error) {
     await client.query('rollback').catch(() => {
       broken = true;
@@ -82,6 +98,9 @@ async function inTransaction<T>(
     // a connection that could not even roll back is discarded, not reused
     client.release(broken);
   }
+  // the payload is read through the API's read pool, on the replica: it must have this write
+  if (committedAt !== null) await readYourWrites!.afterCommit(committedAt);
+  return result;
 }
 
 function audit(

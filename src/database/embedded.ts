@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import type { DatabaseUrls } from '../config.ts';
+import type { DatabaseRole } from '../config.ts';
 
 /**
  * Development passwords: the embedded server listens on 127.0.0.1 only and holds only
@@ -26,7 +26,7 @@ export type EmbeddedPostgresOptions = {
 };
 
 export type RunningPostgres = {
-  urls: Required<{ [K in keyof DatabaseUrls]: string }>;
+  urls: { [K in DatabaseRole]: string };
   /** stops the server if this process started it */
   stop: () => Promise<void>;
 };

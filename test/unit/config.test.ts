@@ -101,6 +101,33 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads on the primary unless SEQMETA_API_REPLICA_DATABASE_URL names a replica; falls back to the primary and waits 2 s by default', () => {
+    expect(loadConfig(productionUrls).databaseUrls?.apiReplica).toBeNull();
+    expect(loadConfig(productionUrls).server).toMatchObject({ replicaFallback: 'primary', replicaWaitMilliseconds: 2_000 });
+    const replica = 'postgres://frontend_api:api-secret@replica.example.test:5432/seqmeta';
+    const config = loadConfig({ ...productionUrls, SEQMETA_API_REPLICA_DATABASE_URL: replica, SEQMETA_REPLICA_FALLBACK: 'fail', SEQMETA_REPLICA_WAIT_MS: '500' });
+    expect(config.databaseUrls).toMatchObject({ api: productionUrls.SEQMETA_API_DATABASE_URL, apiReplica: replica });
+    expect(config.server).toMatchObject({ replicaFallback: 'fail', replicaWaitMilliseconds: 500 });
+  });
+
+  it('refuses a replica URL without the primary\'s read login, with another user, or a fallback or wait it does not know, never echoing the URL', () => {
+    const replica = 'postgres://frontend_api:api-secret@replica.example.test:5432/seqmeta';
+    const problems = [
+      [{ SEQMETA_API_REPLICA_DATABASE_URL: replica }, /SEQMETA_API_REPLICA_DATABASE_URL: needs SEQMETA_API_DATABASE_URL too/],
+      [
+        { ...productionUrls, SEQMETA_API_REPLICA_DATABASE_URL: 'postgres://seqmeta_owner:api-secret@replica.example.test/seqmeta' },
+        /SEQMETA_API_REPLICA_DATABASE_URL: the user must be frontend_api/,
+      ],
+      [{ ...productionUrls, SEQMETA_API_REPLICA_DATABASE_URL: 'mysql://frontend_api:api-secret@replica/seqmeta' }, /SEQMETA_API_REPLICA_DATABASE_URL: must be a postgres:\/\/ URL/],
+      [{ ...productionUrls, SEQMETA_REPLICA_FALLBACK: 'replica' }, /SEQMETA_REPLICA_FALLBACK: must be primary .* or fail/],
+      [{ ...productionUrls, SEQMETA_REPLICA_WAIT_MS: '0' }, /SEQMETA_REPLICA_WAIT_MS/],
+    ] as const;
+    for (const [environment, message] of problems) {
+      expect(() => loadConfig(environment)).toThrow(message);
+      expect(() => loadConfig(environment)).not.toThrow(/api-secret/);
+    }
+  });
+
   it('trusts an accepted token for 30 s by default, as long as SEQMETA_TOKEN_CACHE_SECONDS says; 0 asks the database every time', () => {
     expect(loadConfig({}).server.tokenCacheMilliseconds).toBe(30_000);
     expect(loadConfig({ SEQMETA_TOKEN_CACHE_SECONDS: '1' }).server.tokenCacheMilliseconds).toBe(1_000);
