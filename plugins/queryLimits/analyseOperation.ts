@@ -55,25 +55,36 @@ function valueOf(node: ValueNode | undefined, variables: Record<string, unknown>
 // (Postgres then fails with "stack depth limit exceeded", after the work). Objects count a
 // level, lists do not. Both walks stop one level past the limit, so a hostile value costs
 // no more than a legitimate one to measure and cannot exhaust the stack.
-function literalDepth(node: ValueNode, variables: Record<string, unknown>, limit: number): number {
+function literalDepth(node: ValueNode, variables: Record<string, unknown>, limit: number, budget = 4 * limit): number {
   if (node.kind === Kind.VARIABLE) return valueDepth(variables[node.name.value], limit);
-  if (node.kind === Kind.LIST) return Math.max(0, ...node.values.map((value) => literalDepth(value, variables, limit)));
+  // lists are not counted as levels, but they spend the walk's budget like objects do, so
+  // `[[[…]]]` thousands deep cannot recurse past it
+  if (budget < 0) return limit + 1;
+  if (node.kind === Kind.LIST) {
+    let deepest = 0;
+    for (const value of node.values) deepest = Math.max(deepest, literalDepth(value, variables, limit, budget - 1));
+    return deepest;
+  }
   if (node.kind !== Kind.OBJECT) return 0;
   if (limit <= 0) return 1;
-  return 1 + Math.max(0, ...node.fields.map((field) => literalDepth(field.value, variables, limit - 1)));
+  let deepest = 0;
+  for (const field of node.fields) deepest = Math.max(deepest, literalDepth(field.value, variables, limit - 1, budget - 1));
+  return 1 + deepest;
 }
 
 /** The same, for a variable's value as sent in JSON. */
-export function valueDepth(value: unknown, limit: number): number {
+export function valueDepth(value: unknown, limit: number, budget = 4 * limit): number {
+  if (value === null || typeof value !== 'object') return 0;
+  // arrays are not counted as levels but spend the budget: `[[[…]]]` 500,000 deep is valid JSON
+  if (budget < 0) return limit + 1;
   if (Array.isArray(value)) {
     let deepest = 0;
-    for (const item of value) deepest = Math.max(deepest, valueDepth(item, limit));
+    for (const item of value) deepest = Math.max(deepest, valueDepth(item, limit, budget - 1));
     return deepest;
   }
-  if (value === null || typeof value !== 'object') return 0;
   if (limit <= 0) return 1;
   let deepest = 0;
-  for (const item of Object.values(value)) deepest = Math.max(deepest, valueDepth(item, limit - 1));
+  for (const item of Object.values(value)) deepest = Math.max(deepest, valueDepth(item, limit - 1, budget - 1));
   return 1 + deepest;
 }
 

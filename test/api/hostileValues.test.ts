@@ -202,6 +202,17 @@ describe('hostile values in every filter operator', () => {
     }
   });
 
+  it('arrays nested 500,000 deep in a variable, and a list of 150,000 values in the document, are answered clearly', async () => {
+    const arrays = await post(
+      `{"query":"query ($ids: [String!]) { samples(first: 1, filter: { sampleId: { in: $ids } }) { totalCount } }","variables":{"ids":${'['.repeat(500_000)}"x"${']'.repeat(500_000)}}}`,
+    );
+    expectNoInternals(arrays, null);
+    expect(arrays.body.errors?.[0]?.message, arrays.text.slice(0, 300)).toMatch(/nests input objects more than 12 levels deep/);
+    const longList = await send(`{ samples(first: 1, filter: { sampleId: { in: [${'"x",'.repeat(150_000)}"y"] } }) { totalCount } }`, {});
+    expectNoInternals(longList, null);
+    expect(longList.body, longList.text.slice(0, 300)).toEqual({ data: { samples: { totalCount: 0 } } });
+  });
+
   it('a realistic filter twelve levels deep is answered', async () => {
     const reply = await send(
       `{ samples(first: 1, filter: { and: [{ not: { or: [{ runs: { some: { files: { some: { uri: { startsWith: "s3://" } } } } } }] } }] }) { totalCount } }`,

@@ -22,7 +22,7 @@ describe('nestsDeeperThan', () => {
   });
 
   it('leaves a syntax error to the parser', () => {
-    expect(nestsDeeperThan(`${'{'.repeat(300)} "unterminated`, 1_000)).toBe(false);
+    expect(nestsDeeperThan(`"unterminated\n${'{ '.repeat(300)}`, 100)).toBe(false);
   });
 });
 
@@ -32,6 +32,12 @@ describe('valueDepth', () => {
     expect(valueDepth([[[['x']]]], 12)).toBe(0);
     expect(valueDepth('x', 12)).toBe(0);
     expect(valueDepth(null, 12)).toBe(0);
+  });
+
+  it('spends its budget on arrays too, so nested arrays cannot exhaust the stack', () => {
+    const text = `${'['.repeat(500_000)}1${']'.repeat(500_000)}`;
+    expect(valueDepth(JSON.parse(text), 12)).toBe(13);
+    expect(valueDepth(Array.from({ length: 200_000 }, () => ({ uri: 's3://x' })), 12)).toBe(1);
   });
 
   it('stops one level past the limit, whatever the real depth', () => {
