@@ -4,10 +4,12 @@
 // which can quote the values a caller sent (patient identifiers among them).
 //
 // Grafserv parses and validates a document before any Grafast middleware runs, so a request
-// that reaches the body hook but never `execute` failed to parse or validate.
+// that reaches the body hook but never `execute` was refused there (trusted documents, the
+// document-nesting limit: their error's code is kept) or failed to parse or validate.
 import type { Request, Response } from 'express';
 import { isAsyncIterable } from 'postgraphile/grafast';
 import { getOperationAST, type ExecutionResult } from 'postgraphile/graphql';
+import { TRUSTED_DOCUMENTS_GUARD_PLUGIN } from './trustedDocuments.ts';
 
 export type OperationType = 'query' | 'mutation' | 'subscription';
 
@@ -15,7 +17,9 @@ export type OperationType = 'query' | 'mutation' | 'subscription';
 export type OperationObservation = {
   /** the operationName the body asked for (a valid GraphQL name), before the document is read */
   requestedName: string | null;
-  /** whether execution started: false means the document did not parse or validate */
+  /** the code of the error a body hook refused the request with, before its document was read */
+  refusedWith: string | null;
+  /** whether execution started: false means a refusal (above) or a document that did not parse or validate */
   executed: boolean;
   /** the executed operation's name; null for an unnamed operation */
   name: string | null;
@@ -59,7 +63,7 @@ const errorCode = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 function observationOf(request: Request | undefined): OperationObservation | null {
   if (!request) return null;
-  request.seqmetaOperation ??= { requestedName: null, executed: false, name: null, type: null, result: null, failed: false };
+  request.seqmetaOperation ??= { requestedName: null, refusedWith: null, executed: false, name: null, type: null, result: null, failed: false };
   return request.seqmetaOperation;
 }
 
@@ -81,7 +85,8 @@ export function operationOutcome(request: Request, response: Pick<Response, 'sta
   const operationName = observation.executed ? observation.name : observation.requestedName;
   const operationType = observation.executed ? observation.type : null;
   let errorCodes: string[];
-  if (!observation.executed) errorCodes = [VALIDATION_FAILED];
+  if (observation.refusedWith !== null) errorCodes = [observation.refusedWith];
+  else if (!observation.executed) errorCodes = [VALIDATION_FAILED];
   else if (observation.failed) errorCodes = [INTERNAL_ERROR];
   else errorCodes = [...new Set((observation.result?.errors ?? []).map(codeOf))];
   const outcome = errorCodes.length > 0 || status >= 400 || aborted ? 'error' : 'ok';
@@ -93,17 +98,25 @@ export function createOperationObserverPlugin(): GraphileConfig.Plugin {
     name: 'SeqmetaOperationObserverPlugin',
     version: '1.0.0',
     description: "Records each request's operation name, type and error codes for the access log and the metrics",
-    // outermost: it must see the refusals the limit and scope plugins return without executing
-    before: ['SeqmetaReadScopePlugin', 'SeqmetaQueryLimitsPlugin'],
+    // outermost: it must see the refusals the limit and scope plugins return without executing,
+    // and those of trusted documents (plugins/trustedDocuments.ts: its guard, then
+    // @grafserv/persisted), which come in through the preset's `extends` and so register first
+    before: [TRUSTED_DOCUMENTS_GUARD_PLUGIN, 'PersistedPlugin', 'SeqmetaReadScopePlugin', 'SeqmetaQueryLimitsPlugin'],
     grafserv: {
       middleware: {
         processGraphQLRequestBody(next, event) {
           const observation = observationOf(event.request?.requestContext.expressv4?.req);
+          if (!observation) return next();
           const { operationName } = event.body;
-          if (observation && typeof operationName === 'string' && graphqlName.test(operationName)) {
-            observation.requestedName = operationName;
-          }
-          return next();
+          if (typeof operationName === 'string' && graphqlName.test(operationName)) observation.requestedName = operationName;
+          return next.callback((error, result) => {
+            // a refusal thrown here (grafserv answers it with its statusCode) is logged by its code
+            if (error) {
+              observation.refusedWith = codeOf(error);
+              throw error;
+            }
+            return result;
+          });
         },
       },
     },

@@ -31,6 +31,9 @@ export type TrustedDocumentsOptions = {
   rescanMilliseconds?: number;
 };
 
+/** the guard's plugin name (plugins/operationObserver.ts goes before it) */
+export const TRUSTED_DOCUMENTS_GUARD_PLUGIN = 'SeqmetaTrustedDocumentsGuardPlugin';
+
 const DOCUMENT_FILE = /^([A-Za-z0-9_-]{1,200})\.graphql$/;
 const DOCUMENT_ID = /^[A-Za-z0-9_-]{1,200}$/;
 
@@ -55,8 +58,15 @@ export function documentIdOf(body: ParsedGraphQLBody): string | undefined {
 /** The id a file in the folder holds, or null for any other file. */
 const idOfFile = (entry: string): string | null => DOCUMENT_FILE.exec(entry)?.[1] ?? null;
 
+export type DocumentCatalog = {
+  /** documents known now */
+  readonly size: number;
+  /** the document with this id; undefined when the folder has none, even after reading it again */
+  get: (id: string) => Promise<string | undefined>;
+};
+
 /** The folder's documents by id; an unknown id reads the folder again (new frontend builds), at most every few seconds. */
-function createDocumentCatalog(directory: string, rescanMilliseconds: number) {
+export function createDocumentCatalog(directory: string, rescanMilliseconds: number): DocumentCatalog {
   let documents = new Map<string, string>();
   try {
     for (const entry of readdirSync(directory)) {
@@ -83,9 +93,13 @@ function createDocumentCatalog(directory: string, rescanMilliseconds: number) {
     get size() {
       return documents.size;
     },
-    async get(id: string): Promise<string | undefined> {
+    async get(id) {
       const known = documents.get(id);
-      if (known !== undefined || Date.now() - scannedAt < rescanMilliseconds) return known;
+      if (known !== undefined) return known;
+      // a rescan under way (started by another request) may be reading this very document:
+      // refused now, a new frontend's first requests would fail just after a deploy
+      if (rescan) await rescan;
+      if (Date.now() - scannedAt < rescanMilliseconds) return documents.get(id);
       scannedAt = Date.now();
       // a folder that cannot be read now keeps the documents it had
       rescan ??= readAgain()
@@ -99,7 +113,7 @@ function createDocumentCatalog(directory: string, rescanMilliseconds: number) {
   };
 }
 
-function refuse(code: string, message: string): never {
+function refuseDocument(code: string, message: string): never {
   throw new SafeError(message, { statusCode: 400, code });
 }
 
@@ -122,7 +136,7 @@ export function createTrustedDocumentsPreset({
   const allowOwn = (event: ProcessGraphQLRequestBodyEvent) => mayRunOwnDocuments(principalOf(event), unpersistedOperationsFrom);
 
   const guard: GraphileConfig.Plugin = {
-    name: 'SeqmetaTrustedDocumentsGuardPlugin',
+    name: TRUSTED_DOCUMENTS_GUARD_PLUGIN,
     version: '1.0.0',
     description: 'Refuses unknown document ids and documents from callers who may not send their own, with a clear error',
     before: ['PersistedPlugin'],
@@ -132,17 +146,17 @@ export function createTrustedDocumentsPreset({
           const id = documentIdOf(event.body);
           if (id === undefined) {
             if (typeof event.body.query === 'string' && allowOwn(event)) return next();
-            refuse(
+            refuseDocument(
               'PERSISTED_OPERATION_REQUIRED',
               'this server runs trusted documents only: send `documentId` with the id of one of the published operations ' +
                 '(a token allowed to send its own documents may send `query` instead)',
             );
           }
           if (!DOCUMENT_ID.test(id)) {
-            refuse('PERSISTED_OPERATION_NOT_FOUND', 'a document id is made of letters, digits, "-" and "_" only (e.g. a sha256 in hex)');
+            refuseDocument('PERSISTED_OPERATION_NOT_FOUND', 'a document id is made of letters, digits, "-" and "_" only (e.g. a sha256 in hex)');
           }
           if ((await catalog.get(id)) === undefined) {
-            refuse('PERSISTED_OPERATION_NOT_FOUND', `no trusted document has the id "${id}": is the frontend newer than the server's documents?`);
+            refuseDocument('PERSISTED_OPERATION_NOT_FOUND', `no trusted document has the id "${id}": is the frontend newer than the server's documents?`);
           }
           return next();
         },

@@ -34,6 +34,12 @@ export type Authenticator = {
   readonly allowAnonymousReads: boolean;
   /** null without a header (anonymous); throws AuthenticationError for any token it refuses */
   authenticate: (authorizationHeader: string | undefined) => Promise<Principal | null>;
+  /**
+   * The caller of a token accepted within the cache time, without asking the database;
+   * undefined for any other header. Costs nothing, so it may be answered while the client's
+   * address is held back for refused tokens (src/http/authentication.ts).
+   */
+  remembered: (authorizationHeader: string | undefined) => Principal | undefined;
 };
 
 type CachedPrincipal = { principal: Principal; validUntil: number };
@@ -87,23 +93,36 @@ export function createAuthenticator({
     cache.set(key, { principal, validUntil: Math.min(Date.now() + cacheMilliseconds, expiresAt.getTime()) });
   }
 
+  /** the bearer token of a header; null when the header holds none */
+  const tokenOf = (authorizationHeader: string): string | null => BEARER.exec(authorizationHeader.trim())?.[1] ?? null;
+  const cacheKey = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+  /** the cached caller of `key`, forgetting it once its time is over */
+  function cachedPrincipal(key: string): Principal | undefined {
+    const cached = cache.get(key);
+    if (!cached) return undefined;
+    if (cached.validUntil > Date.now()) return cached.principal;
+    cache.delete(key);
+    return undefined;
+  }
+
   return {
     allowAnonymousReads,
     async authenticate(authorizationHeader) {
       if (authorizationHeader === undefined) return null;
-      const match = BEARER.exec(authorizationHeader.trim());
-      if (!match) throw new AuthenticationError();
-      const token = match[1]!;
+      const token = tokenOf(authorizationHeader);
+      if (token === null) throw new AuthenticationError();
 
-      const key = createHash('sha256').update(token, 'utf8').digest('hex');
-      const cached = cache.get(key);
-      if (cached) {
-        if (cached.validUntil > Date.now()) return cached.principal;
-        cache.delete(key);
-      }
+      const key = cacheKey(token);
+      const cached = cachedPrincipal(key);
+      if (cached) return cached;
       const { principal, expiresAt } = await lookUp(token);
       remember(key, principal, expiresAt);
       return principal;
+    },
+    remembered(authorizationHeader) {
+      const token = authorizationHeader === undefined ? null : tokenOf(authorizationHeader);
+      return token === null ? undefined : cachedPrincipal(cacheKey(token));
     },
   };
 }

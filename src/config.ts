@@ -1,6 +1,7 @@
 // The one place that reads process.env: everything else receives the typed Config.
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
 
 /**
@@ -141,6 +142,16 @@ const postgresUrl = z
       return false;
     }
   }, 'must be a postgres:// URL, e.g. postgres://user:password@host:5432/seqmeta');
+
+/** the user pg logs in as with `url`, parsed as pg parses it: a ?user= parameter overrides the URL's user name */
+function loginUserOf(setting: string, url: string): string {
+  try {
+    return parseConnectionString(url).user ?? '';
+  } catch (error) {
+    // pg's parser also reads the files that sslcert, sslkey and sslrootcert name
+    throw new ConfigError(`Invalid configuration:\n- ${setting}: ${(error as Error).message}`);
+  }
+}
 
 const optionalText = z
   .string()
@@ -306,9 +317,11 @@ export function loadConfig(
         'Invalid configuration:\n- SEQMETA_API_REPLICA_DATABASE_URL: needs SEQMETA_API_DATABASE_URL too (frontend_api on the primary)',
       );
     }
-    // what PostGraphile can select is what this login can: only the narrow read role will do
-    if (decodeURIComponent(new URL(replicaUrl).username) !== 'frontend_api') {
-      throw new ConfigError('Invalid configuration:\n- SEQMETA_API_REPLICA_DATABASE_URL: the user must be frontend_api');
+    // what PostGraphile can select is what this login can: only the narrow read role will do.
+    // The user pg logs in as, parsed as pg parses it: a ?user= parameter overrides the URL's user
+    // name. (The server also asks each pool who it is at start: src/database/verifyLogins.ts.)
+    if (loginUserOf('SEQMETA_API_REPLICA_DATABASE_URL', replicaUrl) !== 'frontend_api') {
+      throw new ConfigError('Invalid configuration:\n- SEQMETA_API_REPLICA_DATABASE_URL: the user must be frontend_api (the user name, or a ?user= parameter, which overrides it)');
     }
   }
 

@@ -1,8 +1,13 @@
 // `npm start`. With no database URL configured: start the embedded Postgres, bootstrap,
 // migrate, load demo data once and serve. With URLs: serve what is there (production mode;
 // the migrate job of the deployment has prepared the database).
-import { loadConfig, requireDatabaseUrl } from './config.ts';
+import { ConfigError, loadConfig, requireDatabaseUrl, type Config } from './config.ts';
+import { DatabaseConnectionError } from './database/connectionErrors.ts';
+import { EmbeddedPostgresError } from './database/embedded.ts';
+import { MigrationError } from './database/migrate.ts';
 import { connectDatabase, setUpDatabase } from './database/setup.ts';
+import { isDatabaseUnavailableError } from './database/unavailable.ts';
+import { LoginError } from './database/verifyLogins.ts';
 import { loadDemoDataOnce } from './demoData/load.ts';
 import { installShutdown } from './http/shutdown.ts';
 import { createLogger } from './logger.ts';
@@ -14,11 +19,31 @@ import { isClusterPrimary, superviseWorkers } from './workers.ts';
 /** enough to explore in GraphiQL, loaded in a few seconds on first start */
 const demoPatients = 500;
 
-const config = loadConfig(process.env);
+// Errors an operator can act on from their message alone: printed as that message, not a stack.
+const explainedErrors = [ConfigError, DatabaseConnectionError, EmbeddedPostgresError, LoginError, MigrationError];
+const isExplained = (error: unknown) => explainedErrors.some((type) => error instanceof type);
+
+let config: Config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
 const logger = createLogger(config);
 // SEQMETA_WORKERS > 1 in production: this process forks the workers, each of which runs serve().
 if (isClusterPrimary(config)) superviseWorkers(config.server.workers, logger);
-else await serve();
+else {
+  await serve().catch((error: unknown) => {
+    if (isExplained(error)) logger.fatal(`seqmeta could not start: ${(error as Error).message}`);
+    else if (isDatabaseUnavailableError(error)) {
+      const reason = (error as { code?: string }).code ?? (error as Error).message;
+      logger.fatal(`seqmeta could not start: the database does not answer (${reason}); check that Postgres runs and the SEQMETA_*_DATABASE_URL settings`);
+    } else logger.fatal({ err: error }, 'seqmeta could not start');
+    process.exit(1);
+  });
+}
 
 async function serve(): Promise<void> {
   const database = await connectDatabase(config);

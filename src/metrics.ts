@@ -1,6 +1,13 @@
 // Prometheus metrics of one API server, in a registry of its own (not prom-client's global
 // one), so that several servers can run in one process (the tests do) and each worker of
-// cluster mode reports its own. Served at /metrics by src/http/metrics.ts.
+// cluster mode reports its own. Served at /metrics by src/http/metrics.ts; created only when
+// served (SEQMETA_METRICS, src/server.ts).
+//
+// The process's own metrics (CPU, memory, event-loop lag, garbage collection) describe the
+// process, not a server: they are collected once per process, from the first server with
+// metrics on, and served with each server's. prom-client cannot stop collecting them (its
+// event-loop monitor and GC observer have no off switch), so one set per process, rather than
+// one more per server, is what keeps them bounded.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { IngestMetrics, IngestRowKind } from '../plugins/ingestMutations/operations.ts';
 import type { OperationOutcome } from '../plugins/operationObserver.ts';
@@ -10,10 +17,16 @@ import type { Pools } from './pools.ts';
 export type GraphQLRequestRecord = OperationOutcome & { status: number; durationSeconds: number };
 
 export type Metrics = {
+  /** this server's metrics */
   registry: Registry;
+  /** what /metrics serves: the process's metrics, then this server's */
+  scrape: () => Promise<string>;
+  contentType: string;
   recordGraphQLRequest: (record: GraphQLRequestRecord) => void;
   /** handed to the ingest mutations (plugins/ingestMutations) */
   ingest: IngestMetrics;
+  /** forgets this server's metrics (the server is released) */
+  clear: () => void;
 };
 
 export type MetricsInputs = {
@@ -28,9 +41,20 @@ export type MetricsInputs = {
 
 const ingestRowKinds: readonly IngestRowKind[] = ['patient', 'sample', 'run', 'input_file', 'output_file'];
 
+let processRegistry: Registry | null = null;
+
+/** the process's metrics, collected from the first call on */
+function processMetrics(): Registry {
+  if (processRegistry === null) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 export function createMetrics({ pools, maximumOperationNames = 100 }: MetricsInputs): Metrics {
+  const ofProcess = processMetrics();
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
 
   const requests = new Counter({
     name: 'seqmeta_graphql_requests_total',
@@ -80,8 +104,10 @@ export function createMetrics({ pools, maximumOperationNames = 100 }: MetricsInp
 
   const operationNames = new Set<string>();
   const operationLabel = ({ operationName: name, operationType }: OperationOutcome): string => {
-    // unnamed: an operation without a name, or a request refused before its document was read
-    if (name === null) return operationType === null ? 'unknown' : 'anonymous';
+    // never executed (operationType null: refused, or a document that did not validate): the
+    // name is only what the body said, and made-up names must not use up the label budget
+    if (operationType === null) return 'unknown';
+    if (name === null) return 'anonymous';
     if (operationNames.has(name)) return name;
     if (operationNames.size >= maximumOperationNames) return 'other';
     operationNames.add(name);
@@ -90,6 +116,8 @@ export function createMetrics({ pools, maximumOperationNames = 100 }: MetricsInp
 
   return {
     registry,
+    scrape: async () => `${await ofProcess.metrics()}\n${await registry.metrics()}`,
+    contentType: registry.contentType,
     recordGraphQLRequest(record) {
       const operation = operationLabel(record);
       const operationType = record.operationType ?? 'unknown';
@@ -101,6 +129,10 @@ export function createMetrics({ pools, maximumOperationNames = 100 }: MetricsInp
       rowsWritten(kind, count) {
         ingestRows.inc({ kind }, count);
       },
+    },
+    clear() {
+      registry.clear();
+      operationNames.clear();
     },
   };
 }

@@ -24,7 +24,7 @@ export function createPools(urls: DatabaseUrls, server: Config['server'], logger
     // transaction instead (readSettingsPerTransaction).
     ...(server.transactionPooling ? {} : { statement_timeout: server.apiStatementTimeoutMilliseconds }),
     application_name: 'seqmeta-api',
-    // a database that does not answer makes /readyz fail, not hang
+    // a database that does not answer makes a request fail, not hang
     connectionTimeoutMillis: 5_000,
   });
   const api = readPool(requireDatabaseUrl(urls, 'api'));

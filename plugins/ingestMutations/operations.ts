@@ -3,7 +3,7 @@
 // compares them, and returns the same result without writing anything.
 import type pg from 'pg';
 import type { IngestRules } from '../../src/config.ts';
-import type { ReadYourWrites } from '../../src/database/readRouting.ts';
+import { PRIMARY_POSITION_SQL, type ReadYourWrites } from '../../src/database/readRouting.ts';
 import type { Principal } from '../../src/http/requestContext.ts';
 import { encryptPatientId, PhiError, pseudonymisePatientId } from '../../src/phi.ts';
 import type { PhiKeys } from '../../src/phiKeys.ts';
@@ -84,10 +84,11 @@ async function inTransaction<T>(
     result = await work(client, tally);
     await client.query('commit');
     for (const [kind, count] of written) metrics?.rowsWritten(kind, count);
-    // The primary's WAL position after the commit: at or past this transaction's commit record
-    // and every earlier one, including those of the rows a retried call found already there.
+    // The primary's WAL flush position after the (synchronous) commit: at or past this
+    // transaction's commit record and every earlier one, including those of the rows a retried
+    // call found already there, and never past what the replica can replay (PRIMARY_POSITION_SQL).
     if (readYourWrites) {
-      committedAt = (await client.query<{ lsn: string }>('select pg_current_wal_insert_lsn()::text as lsn')).rows[0]!.lsn;
+      committedAt = (await client.query<{ lsn: string }>(PRIMARY_POSITION_SQL)).rows[0]!.lsn;
     }
   } catch (error) {
     await client.query('rollback').catch(() => {

@@ -1,6 +1,6 @@
 // Refuses operations that are too deep, too wide, too costly or ask for pages above the cap,
 // before any SQL runs. PostGraphile 5 has none of these limits built in.
-import { httpError } from 'postgraphile/grafserv';
+import { SafeError } from 'postgraphile/grafast';
 import { GraphQLError } from 'postgraphile/graphql';
 import type { QueryLimits } from '../../src/config.ts';
 import { analyseOperation } from './analyseOperation.ts';
@@ -16,9 +16,11 @@ export function createQueryLimitsPlugin(limits: QueryLimits): GraphileConfig.Plu
         processGraphQLRequestBody(next, event) {
           const { query } = event.body;
           if (typeof query === 'string' && nestsDeeperThan(query, MAXIMUM_DOCUMENT_NESTING)) {
-            throw httpError(
-              400,
+            // grafserv's httpError() is a SafeError with only a statusCode: this one has the
+            // code of the other limits too, for clients and the access log
+            throw new SafeError(
               `the document nests brackets more than ${MAXIMUM_DOCUMENT_NESTING} levels deep; at most ${limits.maximumDepth} levels of selections or input objects are allowed`,
+              { statusCode: 400, code: 'QUERY_LIMIT', limit: 'DOCUMENT_NESTING' },
             );
           }
           return next();

@@ -19,17 +19,30 @@
 // Reading your own write. The replica applies the primary's WAL a little later (milliseconds on
 // a healthy one), so a payload read there right after the write may miss it, and so may the
 // pipeline's next query (`seqmeta fetch-inputs` after `register-run`). After an ingest
-// transaction commits, its connection reads the primary's WAL insert position
-// (pg_current_wal_insert_lsn(): at or past this commit's record and every earlier commit, such
-// as the rows a retried call found), and the mutation waits, polling the replica's
-// pg_last_wal_replay_lsn() (a built-in function PUBLIC may execute), until the replica has
-// replayed that far, for at most SEQMETA_REPLICA_WAIT_MS. Then the payload is read, on the
-// replica, and the pipeline's next query finds the run there too. When the wait runs out:
+// transaction commits, its connection reads the primary's WAL flush position
+// (PRIMARY_POSITION_SQL, pg_current_wal_flush_lsn(): after a synchronous commit, at or past this
+// commit's record and every earlier commit, such as the rows a retried call found; and what the
+// WAL sender streams. Not pg_current_wal_insert_lsn(): when the last record ends exactly on a
+// WAL page boundary it reports the position after the next page's header, which the replica's
+// replay position, the boundary itself, never reaches while the primary is idle), and the
+// mutation waits, polling the replica's pg_last_wal_replay_lsn() (a built-in function PUBLIC may
+// execute), until the replica has replayed that far, for at most SEQMETA_REPLICA_WAIT_MS. Then
+// the payload is read, on the replica, and the pipeline's next query finds the run there too.
+// When the wait runs out:
 // - fallback=primary: the replica counts as lagging; reads go to the primary until it has
-//   replayed that position (the probe checks), so this payload and every later read see it;
+//   replayed that position, or rather the primary's flush position when the lag was found (the
+//   probe checks), so this payload and every later read of this process see it;
 // - fallback=fail: the mutation answers 503 SERVICE_UNAVAILABLE saying its write is committed;
 //   the pipeline's CLI retries 503s, and a retried ingest call is safe and returns the same result.
 // While the replica is unavailable a mutation under fallback=fail is refused before it writes.
+//
+// Other processes (pods, cluster workers) route on their own. With fallback=primary, a process
+// that finds the replica answering again after an outage asks the primary (through the etl_worker
+// pool) for its flush position and keeps reads on the primary until the replica has replayed
+// that far: writes that other processes made meanwhile, on the primary through their own
+// fallback, are then on the replica before this process reads there. What no process can know is
+// another's lagging write it has not seen: a process whose own waits succeed keeps reading on
+// the replica while a lagging write of another process is not replayed yet (README, Read replicas).
 //
 // One replica per URL: the wait polls one connection of the replica pool and the payload reads
 // on another, so both must reach the same server. Behind a reader endpoint that spreads
@@ -70,6 +83,8 @@ export type ReadRouting = {
 export type ReadRoutingOptions = {
   /** frontend_api on the primary */
   primary: pg.Pool;
+  /** etl_worker on the primary: asked for its WAL position (PRIMARY_POSITION_SQL) when the replica is found behind */
+  etl: pg.Pool;
   /** frontend_api on the replica; null: no routing */
   replica: pg.Pool | null;
   fallback: ReplicaFallback;
@@ -93,12 +108,27 @@ function walPosition(lsn: string): bigint {
   return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
 }
 
-// replayed: the replica has applied the WAL up to $1; a server no longer in recovery (promoted)
-// holds every write it was sent
-const REPLAYED_SQL = 'select not pg_is_in_recovery() or pg_last_wal_replay_lsn() >= $1::pg_lsn as replayed';
+/**
+ * The primary's WAL position a replica must replay to hold every commit made so far: the flush
+ * position (see the comment at the top for why not the insert position). Run right after a
+ * commit on the committing connection (plugins/ingestMutations/operations.ts), and on the
+ * etl_worker pool when the replica is found behind.
+ */
+export const PRIMARY_POSITION_SQL = 'select pg_current_wal_flush_lsn()::text as lsn';
+
+// how far the replica has replayed
+const REPLAY_POSITION_SQL = 'select pg_is_in_recovery() as standby, pg_last_wal_replay_lsn()::text as lsn';
+type ReplayPosition = { standby: boolean; lsn: string | null };
+
+/** whether the replica had applied the WAL up to `lsn`; a server no longer in recovery (promoted) holds every write it was sent */
+function hasReplayed(position: ReplayPosition | undefined, lsn: string): boolean {
+  if (position === undefined) return false;
+  return !position.standby || (position.lsn !== null && walPosition(position.lsn) >= walPosition(lsn));
+}
 
 export function createReadRouting({
   primary,
+  etl,
   replica,
   fallback,
   waitMilliseconds,
@@ -120,7 +150,7 @@ export function createReadRouting({
   const readsOnReplica = () => answers && mustReplay === null;
 
   /** one statement on a fresh connection: the pool's may all be busy, which is no outage */
-  async function onFreshConnection(sql: string, values: unknown[]): Promise<pg.QueryResult> {
+  async function onFreshConnection(sql: string): Promise<pg.QueryResult> {
     const client = new pg.Client({
       ...replicaPool.options,
       application_name: 'seqmeta-probe',
@@ -130,7 +160,7 @@ export function createReadRouting({
     client.on('error', () => undefined);
     try {
       await client.connect();
-      return await client.query(sql, values);
+      return await client.query(sql);
     } finally {
       void client.end().catch(() => undefined);
     }
@@ -138,12 +168,22 @@ export function createReadRouting({
 
   function probe(): Promise<void> {
     probing ??= (async () => {
-      const target = mustReplay;
       try {
-        const result = await onFreshConnection(target === null ? 'select true as replayed' : REPLAYED_SQL, target === null ? [] : [target]);
-        if (!answers) logger.info('the read replica answers again');
-        answers = true;
-        if (result.rows[0]?.replayed === true && mustReplay === target && target !== null) {
+        const replayed = (await onFreshConnection(REPLAY_POSITION_SQL)).rows[0] as ReplayPosition | undefined;
+        if (!answers) {
+          // Back after an outage. Other processes may have written meanwhile, their reads on the
+          // primary: reads here stay there too until the replica has what the primary has now.
+          if (fallback === 'primary') {
+            const position = await primaryPosition();
+            if (position !== null && !hasReplayed(replayed, position)) holdReadsUntilReplayed(position);
+          }
+          logger.info('the read replica answers again');
+          answers = true;
+        }
+        // a replay position read before the target was set is compared with its value all the same:
+        // the replica had replayed at least that far
+        const target = mustReplay;
+        if (target !== null && hasReplayed(replayed, target)) {
           mustReplay = null;
           logger.info({ lsn: target }, 'the read replica has caught up: reads go to it again');
         }
@@ -178,12 +218,33 @@ export function createReadRouting({
   /** fallback=primary: reads stay on the primary until the replica has replayed `lsn` */
   function holdReadsUntilReplayed(lsn: string): void {
     if (mustReplay === null) {
-      logger.warn({ lsn, waitMilliseconds }, 'the read replica is behind a write: reads go to the primary until it has replayed it');
+      logger.warn({ lsn, waitMilliseconds }, 'the read replica is behind: reads go to the primary until it has replayed the primary\'s WAL this far');
       mustReplay = lsn;
     } else if (walPosition(lsn) > walPosition(mustReplay)) {
       mustReplay = lsn;
     }
     scheduleProbe();
+  }
+
+  /** the primary's flush position now, through the etl_worker pool; null when the primary does not answer */
+  async function primaryPosition(): Promise<string | null> {
+    try {
+      return (await etl.query<{ lsn: string }>(PRIMARY_POSITION_SQL)).rows[0]?.lsn ?? null;
+    } catch (error) {
+      logger.warn({ err: loggableError(error) }, 'the primary does not tell its WAL position: the read replica is not held back for writes of other processes');
+      return null;
+    }
+  }
+
+  /**
+   * fallback=primary, a wait ran out: reads stay on the primary until the replica has replayed
+   * `lsn` (this process's write) and everything the primary has flushed by now, which covers
+   * other processes' writes up to this moment.
+   */
+  async function holdReadsUntilCaughtUp(lsn: string): Promise<void> {
+    holdReadsUntilReplayed(lsn);
+    const position = await primaryPosition();
+    if (position !== null) holdReadsUntilReplayed(position);
   }
 
   async function connect(): Promise<pg.PoolClient> {
@@ -241,7 +302,7 @@ export function createReadRouting({
       for (let pause = 2; ; pause = Math.min(pause * 2, 20)) {
         let replayed: boolean;
         try {
-          replayed = (await replicaPool.query(REPLAYED_SQL, [lsn])).rows[0]?.replayed === true;
+          replayed = hasReplayed((await replicaPool.query<ReplayPosition>(REPLAY_POSITION_SQL)).rows[0], lsn);
         } catch (error) {
           if (!isDatabaseUnavailableError(error)) throw error;
           await probe();
@@ -257,7 +318,9 @@ export function createReadRouting({
           `the read replica has not replayed this write within ${waitMilliseconds} ms; the write is committed, and repeating the call is safe`,
         );
       }
-      holdReadsUntilReplayed(lsn);
+      // found lagging: other processes' writes up to now are held for too, not only this one
+      if (mustReplay === null) await holdReadsUntilCaughtUp(lsn);
+      else holdReadsUntilReplayed(lsn);
     },
   };
 

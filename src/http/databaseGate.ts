@@ -5,9 +5,9 @@
 // The gate is a small circuit breaker with two states:
 // - open (normal): requests go through. Any sign that the database may be gone — a request
 //   failing with a connection error (src/errors.ts, src/http/authentication.ts), an idle pooled
-//   connection dying, /readyz failing — makes the gate *probe*: a fresh connection and
-//   `select 1`, bounded by a short timeout. A sign alone changes nothing: a pool that is merely
-//   busy, or one killed connection, is not an outage.
+//   connection dying — makes the gate *probe*: a fresh connection and `select 1`, bounded by a
+//   short timeout; /readyz (src/http/health.ts) probes at most once a second. A sign alone
+//   changes nothing: a pool that is merely busy, or one killed connection, is not an outage.
 // - closed: a probe failed. /graphql answers 503 at once, with Retry-After and a GraphQL-shaped
 //   error, without touching the pool; /readyz answers 503 at once. A probe runs every
 //   `probeIntervalMilliseconds`; the first that succeeds opens the gate again, so the server

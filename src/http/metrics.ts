@@ -17,8 +17,8 @@ export function installMetrics(app: Express, metrics: Metrics): void {
   });
   app.get('/metrics', async (_request, response, next) => {
     try {
-      const text = await metrics.registry.metrics();
-      response.set('content-type', metrics.registry.contentType).send(text);
+      const text = await metrics.scrape();
+      response.set('content-type', metrics.contentType).send(text);
     } catch (error) {
       next(error);
     }

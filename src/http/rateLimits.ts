@@ -5,7 +5,9 @@
 //   within a minute, every request from that address that carries a token is answered 429
 //   until the minute is over, before the token is looked up (src/http/authentication.ts asks
 //   here first), so guessing costs the database nothing. Only refusals count: a pipeline
-//   sending many good requests at once is never held back by this one.
+//   sending many good requests at once is never held back by this one. A token the server
+//   accepted within its token cache time is still let through: it costs no look-up, and
+//   behind an untrusted proxy the blocked address is every client's.
 // - Requests per caller: SEQMETA_REQUESTS_PER_MINUTE_PER_TOKEN per token name, and as many
 //   per client address for callers without a token.
 //

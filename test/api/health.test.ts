@@ -1,7 +1,9 @@
-// /healthz says the process answers; /readyz says the database answers through the API's pool,
-// so a load balancer only routes to replicas that can serve. These tests compose the server
-// the way src/main.ts does (not through startTestApi), because they point it at databases
-// that go away or never existed.
+// /healthz says the process answers; /readyz says the database answers (the database gate's
+// probe on a fresh connection, not the API's pool, which may only be busy), so a load balancer
+// only routes to replicas that can serve. These tests compose the server the way src/main.ts
+// does (not through startTestApi), because they point it at databases that go away or never
+// existed, or hold its pool.
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { secureDatabase } from '../../src/database/bootstrap.ts';
@@ -15,8 +17,8 @@ import { adminQuery, serverUrls } from '../support/server.ts';
 type Served = { url: string; pools: Pools; server: RunningServer; stop: () => Promise<void> };
 
 /** Starts the real server over the given logins; stop() closes everything it opened. */
-async function serve(urls: { api: string; etl: string }): Promise<Served> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0' });
+async function serve(urls: { api: string; etl: string }, environment: Record<string, string> = {}): Promise<Served> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', ...environment });
   const logger = createLogger(config);
   const pools = createPools({ admin: null, owner: null, ...urls }, config.server, logger);
   let server: RunningServer;
@@ -110,6 +112,64 @@ describe('health and readiness', () => {
     expect(ready).toEqual({ status: 200, body: { status: 'ready' } });
     const graphql = await waitFor(() => countSamples(served.url), (result) => result.body.data !== undefined);
     expect(graphql).toEqual({ status: 200, body: { data: { samples: { totalCount: 0 } } } });
+  });
+});
+
+describe('readiness while the API pool is busy', () => {
+  let database: TestDatabase;
+  let served: Served;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    served = await serve(database.urls, { SEQMETA_API_POOL_SIZE: '1' });
+  });
+  afterAll(async () => {
+    await served?.stop();
+    await database?.destroy();
+  });
+
+  it('/readyz answers 200, at once, while every connection of the pool is taken and requests wait for one', async () => {
+    // a burst that saturates the pool is load, not an outage: failing readiness on every server
+    // at once would take the whole service out of the load balancer
+    const held = await served.pools.api.connect();
+    let waiting: Promise<unknown> | null = null;
+    try {
+      const sleeping = held.query('select pg_sleep(3)');
+      waiting = countSamples(served.url).catch(() => undefined);
+      const started = performance.now();
+      const ready = await probe(`${served.url}/readyz`);
+      const elapsed = performance.now() - started;
+      expect(ready).toEqual({ status: 200, body: { status: 'ready' } });
+      // the pool would have kept it until the sleep ends (3 s); generous for a loaded machine
+      expect(elapsed).toBeLessThan(2_500);
+      await sleeping;
+    } finally {
+      held.release();
+      await waiting;
+    }
+  });
+});
+
+describe('a start that fails after introspection', () => {
+  it('leaves nothing running when the port is taken: the error is the listen error, and no probe still watches the pools', async () => {
+    const database = await createTestDatabase();
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+    const port = (taken.address() as { port: number }).port;
+    const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: String(port) });
+    const logger = createLogger(config);
+    const pools = createPools({ ...database.urls, admin: null, owner: null }, config.server, logger);
+    try {
+      const listeners = () => [pools.api.listenerCount('error'), pools.etl.listenerCount('error')];
+      const before = listeners();
+      await expect(startServer({ config, pools, logger, keys: testPhiKeys() })).rejects.toThrow(/EADDRINUSE/);
+      // the database gate watches the pools' idle errors until stopped
+      expect(listeners()).toEqual(before);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+      await pools.close();
+      await database.destroy();
+    }
   });
 });
 

@@ -2,6 +2,9 @@
 // which operation, how long, which status, which error codes; never variables, documents or
 // tokens), and Prometheus metrics at /metrics that move with the requests made.
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '../../src/metrics.ts';
@@ -180,6 +183,18 @@ describe('a server with the access log and metrics on', () => {
       expect(logged[0]).toMatchObject({ operationName: 'NoSuchField', operationType: null, outcome: 'error', errorCodes: ['GRAPHQL_VALIDATION_FAILED'] });
     });
 
+    it('logs a document nested too deeply, refused before it is parsed, by its code (QUERY_LIMIT) with HTTP 400', async () => {
+      const requestId = 'obs-document-nesting';
+      const query = `query TooNested { samples(first: 1, filter: ${'{ not: '.repeat(300)}{ sampleId: { equalTo: "SYN" } }${' }'.repeat(300)}) { totalCount } }`;
+      const reply = await post({ query, operationName: 'TooNested' }, { 'x-request-id': requestId });
+      expect(reply.status).toBe(400);
+      expect(reply.body.errors).toHaveLength(1);
+      expect(reply.body.errors[0].extensions).toMatchObject({ code: 'QUERY_LIMIT', limit: 'DOCUMENT_NESTING' });
+      const logged = await accessLines(requestId);
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ operationName: 'TooNested', operationType: null, status: 400, outcome: 'error', errorCodes: ['QUERY_LIMIT'] });
+    });
+
     it('logs a request refused before GraphQL (a bad token: 401) once, as anonymous, with no token in the log', async () => {
       const requestId = 'obs-bad-token';
       const badToken = `${token.slice(0, -4)}AAAA`;
@@ -297,6 +312,55 @@ describe('a server with the access log and metrics on', () => {
   });
 });
 
+describe('the access log with trusted documents on', () => {
+  let api: TestApi;
+  let folder: string;
+  const captured: string[] = [];
+
+  beforeAll(async () => {
+    folder = await mkdtemp(path.join(os.tmpdir(), 'seqmeta-observed-documents-'));
+    await writeFile(path.join(folder, 'sample-count.graphql'), 'query SampleCount { samples(first: 1) { totalCount } }');
+    api = await startTestApi(
+      { SEQMETA_ALLOW_ANONYMOUS_READS: 'true', SEQMETA_PERSISTED_OPERATIONS_DIR: folder, LOG_LEVEL: 'info' },
+      { logDestination: { write: (line: string) => void captured.push(line) } },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await api?.stop();
+    if (folder) await rm(folder, { recursive: true, force: true });
+  });
+
+  async function accessLine(requestId: string): Promise<LogLine> {
+    const ofRequest = () => captured.map((line) => JSON.parse(line) as LogLine).filter((line) => line.msg === 'graphql request' && line.requestId === requestId);
+    await vi.waitFor(() => expect(ofRequest()).toHaveLength(1), { timeout: 5_000 });
+    return ofRequest()[0]!;
+  }
+
+  it.each([
+    ['an unknown document id', 'obs-persisted-unknown', { documentId: 'no-such-document' }, 'PERSISTED_OPERATION_NOT_FOUND'],
+    ['a document of its own from an anonymous caller', 'obs-persisted-required', { query: '{ samples(first: 1) { totalCount } }' }, 'PERSISTED_OPERATION_REQUIRED'],
+  ])('logs the refusal of %s by its code', async (_case, requestId, body, code) => {
+    const response = await fetch(`${api.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).errors.map((error: any) => error.extensions.code)).toEqual([code]);
+    expect(await accessLine(requestId)).toMatchObject({ operationName: null, operationType: null, status: 400, outcome: 'error', errorCodes: [code] });
+  });
+
+  it('logs a published document run by its id under its operation name', async () => {
+    const response = await fetch(`${api.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-request-id': 'obs-persisted-ok' },
+      body: JSON.stringify({ documentId: 'sample-count' }),
+    });
+    expect(await response.json()).toEqual({ data: { samples: { totalCount: 0 } } });
+    expect(await accessLine('obs-persisted-ok')).toMatchObject({ operationName: 'SampleCount', operationType: 'query', status: 200, outcome: 'ok', errorCodes: [] });
+  });
+});
+
 describe('SEQMETA_METRICS=false', () => {
   let api: TestApi;
   beforeAll(async () => {
@@ -323,6 +387,17 @@ describe('createMetrics', () => {
     first.recordGraphQLRequest({ ...record, operationName: 'OnlyInFirst' });
     expect(await first.registry.metrics()).toContain('operation="OnlyInFirst"');
     expect(await second.registry.metrics()).not.toContain('OnlyInFirst');
+  });
+
+  it('labels only the names of operations that ran: made-up names of requests that never ran do not use up the cap', async () => {
+    const metrics = createMetrics({ pools, maximumOperationNames: 2 });
+    // refused or invalid requests: the name is only what the body said
+    for (let index = 0; index < 100; index += 1) {
+      metrics.recordGraphQLRequest({ ...record, operationType: null, outcome: 'error', errorCodes: ['GRAPHQL_VALIDATION_FAILED'], operationName: `MadeUp${index}` });
+    }
+    for (const operationName of ['First', 'Second']) metrics.recordGraphQLRequest({ ...record, operationName });
+    const samples = parseMetrics(await metrics.registry.metrics()).filter((sample) => sample.name === 'seqmeta_graphql_requests_total');
+    expect(Object.fromEntries(samples.map((sample) => [sample.labels.operation, sample.value]))).toEqual({ unknown: 100, First: 1, Second: 1 });
   });
 
   it('labels operations past the distinct-name cap as other, unnamed ones as anonymous', async () => {

@@ -23,18 +23,14 @@ it('an API not told of the pooler does not start behind it: PgBouncer refuses st
   await expect(startTestApi({ SEQMETA_TRANSACTION_POOLING: 'false' }, { pgbouncer })).rejects.toThrow(/unsupported startup parameter: statement_timeout/);
 });
 
-describe('with SEQMETA_TRANSACTION_POOLING=true', () => {
-  const timeoutMilliseconds = 400;
+describe('with SEQMETA_TRANSACTION_POOLING=true, many reads at once', () => {
   let api: TestApi;
   let fixture: Fixture;
-  let owner: pg.Client;
-  let token: string;
 
   beforeAll(async () => {
-    api = await startTestApi({ SEQMETA_API_STATEMENT_TIMEOUT_MS: String(timeoutMilliseconds) }, { pgbouncer });
+    // a statement timeout that 60 reads in flight on a loaded 2-core machine stay well within
+    api = await startTestApi({ SEQMETA_API_STATEMENT_TIMEOUT_MS: '2000' }, { pgbouncer });
     fixture = await loadFixture(api.database, { patients: 12 });
-    owner = await api.database.connect('owner');
-    token = (await createToken(owner, { name: 'pgbouncer-pipeline', scopes: 'ingest,read' })).token;
   });
   afterAll(() => api?.stop());
 
@@ -55,6 +51,29 @@ describe('with SEQMETA_TRANSACTION_POOLING=true', () => {
     }
     expect(answers[0]!.body.data.sample.sampleId).toBe(fixture.samples[0]!.sampleId);
   });
+});
+
+describe('with SEQMETA_TRANSACTION_POOLING=true, over one server connection per login', () => {
+  const timeoutMilliseconds = 400;
+  // default_pool_size = 1: every transaction of a login, the API's and any other client's,
+  // runs on the same server connection, so whatever the API left on it shows to the next
+  let singleConnection: RunningPgbouncer;
+  let api: TestApi;
+  let fixture: Fixture;
+  let owner: pg.Client;
+  let token: string;
+
+  beforeAll(async () => {
+    singleConnection = await startPgbouncer(inject('testServer').adminUrl, { poolSize: 1 });
+    api = await startTestApi({ SEQMETA_API_STATEMENT_TIMEOUT_MS: String(timeoutMilliseconds) }, { pgbouncer: singleConnection });
+    fixture = await loadFixture(api.database, { patients: 12 });
+    owner = await api.database.connect('owner');
+    token = (await createToken(owner, { name: 'pgbouncer-pipeline', scopes: 'ingest,read' })).token;
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await singleConnection?.stop();
+  });
 
   it('cancels a read that runs past the statement timeout, set in the read\'s own transaction', async () => {
     await owner.query('begin');
@@ -74,10 +93,10 @@ describe('with SEQMETA_TRANSACTION_POOLING=true', () => {
     expect(after.body.data.samples.nodes).toHaveLength(5);
   });
 
-  it('leaves no statement_timeout behind on the server connections other clients get next', async () => {
-    // the API's reads have just run on PgBouncer's server connections for frontend_api; a
+  it('leaves no statement_timeout behind on the server connection other clients get next', async () => {
+    // the API's reads have just run on PgBouncer's one server connection for frontend_api; a
     // session-level SET would now show in another client's transactions there
-    const other = new pg.Client({ connectionString: throughPgbouncer(api.database.urls.api, pgbouncer) });
+    const other = new pg.Client({ connectionString: throughPgbouncer(api.database.urls.api, singleConnection) });
     await other.connect();
     try {
       const seen = new Set<string>();

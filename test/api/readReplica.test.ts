@@ -7,13 +7,20 @@
 // - a replica further behind than SEQMETA_REPLICA_WAIT_MS: reads move to the primary until it
 //   has caught up (fallback=primary), or the call answers 503 saying its write is committed (fail);
 // - the replica stopped: /readyz says so, reads fall back to the primary (fallback=primary) or
-//   are refused at once with 503 (fail), and both return to the replica when it is back.
+//   are refused at once with 503 (fail), and both return to the replica when it is back;
+// - the position a mutation waits for is one the replica reaches even when the primary's last
+//   WAL record ends exactly on a page boundary and nothing follows;
+// - a process that finds the replica back after an outage keeps its reads on the primary until
+//   the replica has the writes another process made meanwhile;
+// - a server whose pools log in as another role than frontend_api / etl_worker, or as a
+//   superuser, refuses to start.
 // The servers are composed as src/main.ts composes them, in production mode. Figures measured
 // are printed, for docs/SCALING.md.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
+import { createReadRouting, PRIMARY_POSITION_SQL } from '../../src/database/readRouting.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createPools, type Pools } from '../../src/pools.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
@@ -154,6 +161,63 @@ const expectedRun = (runId: string) => ({
   files: { totalCount: 1, nodes: [{ uri: `s3://syn-lab/replica/${runId}_R1.fastq.gz` }] },
 });
 
+/** a pg_lsn's text as one number */
+const walPosition = (lsn: string) => {
+  const [high = '0', low = '0'] = lsn.split('/');
+  return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
+};
+
+/**
+ * Writes WAL on the (otherwise idle) primary until its last record ends exactly on a WAL page
+ * boundary, then waits for that record to be flushed. Non-transactional logical messages are
+ * records of a chosen size that no checkpoint or standby snapshot counts as activity (they are
+ * marked unimportant), so nothing else follows them by itself. Returns the insert and flush
+ * positions: the insert position then lies past the next page's header, the flush position on
+ * the boundary.
+ */
+async function endPrimaryWalOnPageBoundary(): Promise<{ insert: bigint; flush: bigint; pageBytes: bigint }> {
+  const pageBytes = BigInt((await replicated.query('primary', 'show wal_block_size')).rows[0].wal_block_size);
+  const position = async () => {
+    const row = (await replicated.query('primary', 'select pg_current_wal_insert_lsn()::text as insert, pg_current_wal_flush_lsn()::text as flush')).rows[0];
+    return { insert: walPosition(row.insert), flush: walPosition(row.flush) };
+  };
+  const emit = (bytes: bigint) =>
+    replicated.query('primary', `select pg_logical_emit_message(false, 'seqmeta-test', repeat('x', $1))`, [Number(bytes)]);
+  // the record's size beyond its content (header, the message's own fields, the prefix), learnt
+  // from each attempt; records are 8-byte aligned
+  let overhead = 80n;
+  for (let attempt = 0; attempt < 30; attempt += 1) {
+    const start = (await position()).insert;
+    const room = pageBytes - (start % pageBytes);
+    if (room < 1_024n) {
+      // too close to the end of the page for a message of steady size: on to the next page
+      await emit(1_024n);
+      continue;
+    }
+    const content = room - overhead;
+    await emit(content);
+    const { insert } = await position();
+    const boundary = start - (start % pageBytes) + pageBytes;
+    if (insert > boundary && insert - boundary <= 40n) {
+      // the record ended on the boundary (the insert position skips the page header: 24 bytes,
+      // 40 at a segment's start); wait for the WAL writer to flush it
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const now = await position();
+        if (now.insert !== insert) break; // something else wrote meanwhile: try again
+        if (now.flush === boundary) return { ...now, pageBytes };
+        if (Date.now() > deadline) break;
+        await sleep(20);
+      }
+      continue;
+    }
+    // learn the overhead from what was written (a record that crossed the page also holds a page header)
+    const written = insert - start - (insert > boundary ? 24n : 0n);
+    overhead = written - content;
+  }
+  throw new Error('could not end the primary\'s WAL on a page boundary in 30 attempts');
+}
+
 const runsOnPrimary = async (runId: string) =>
   Number((await replicated.query('primary', 'select count(*) from core.runs where run_id = $1', [runId])).rows[0].count);
 
@@ -273,6 +337,38 @@ describe('with the replica streaming', () => {
         `${APPLY_DELAY_MILLISECONDS} ms, median ${round(median(delayed))} ms (min ${round(Math.min(...delayed))}, max ` +
         `${round(Math.max(...delayed))}): the replay waited for, every payload with its run, every read after it too`,
     );
+  }, 60_000);
+
+  it('the position a mutation waits for is reached when the primary\'s last WAL record ends on a page boundary', async () => {
+    // Over a page boundary the insert position (pg_current_wal_insert_lsn()) lies past the next
+    // page's header, which the replica's replay position, the boundary, reaches only once more
+    // WAL is written: on an idle primary, never. The flush position is the boundary.
+    await replicated.setReplicaApplyDelay(0);
+    await replicated.waitForReplicaToCatchUp();
+    const { insert, flush, pageBytes } = await endPrimaryWalOnPageBoundary();
+    expect(flush % pageBytes).toBe(0n);
+    expect(insert).toBeGreaterThan(flush);
+
+    const routing = createReadRouting({
+      primary: api.pools.api,
+      etl: api.pools.etl,
+      replica: api.pools.apiReplica,
+      fallback: 'primary',
+      waitMilliseconds: WAIT_MILLISECONDS,
+      logger: createLogger(loadConfig({ LOG_LEVEL: 'silent' })),
+    });
+    try {
+      // what an ingest mutation reads after its commit (plugins/ingestMutations/operations.ts)
+      const committedAt = (await api.pools.etl.query<{ lsn: string }>(PRIMARY_POSITION_SQL)).rows[0]!.lsn;
+      expect(walPosition(committedAt)).toBe(flush);
+      const began = performance.now();
+      await routing.readYourWrites!.afterCommit(committedAt);
+      // replayed at once, not waited for in vain and then counted as lagging
+      expect(performance.now() - began).toBeLessThan(WAIT_MILLISECONDS);
+      expect(routing.state()).toEqual({ replica: 'available', reads: 'replica' });
+    } finally {
+      routing.stop();
+    }
   }, 60_000);
 
   it('the CLI: fetch-inputs right after register-run finds the run on the delayed replica', async () => {
@@ -443,4 +539,101 @@ describe('with the replica stopped', () => {
     await expect(serve({ SEQMETA_REPLICA_FALLBACK: 'fail' })).rejects.toThrow('the read replica does not answer');
     await replicated.startReplica();
   }, 120_000);
+});
+
+describe('the replica back after an outage, behind writes another process made meanwhile', () => {
+  /** long enough that the replica surely answers again before it applies the write */
+  const BACK_DELAY_MILLISECONDS = 10_000;
+  let reader: Served;
+  let writer: Served;
+
+  beforeAll(async () => {
+    await replicated.startReplica();
+    await replicated.setReplicaApplyDelay(0);
+    await replicated.waitForReplicaToCatchUp(30_000);
+    [reader, writer] = [await serve(), await serve()];
+  }, 120_000);
+  afterAll(async () => {
+    await replicated.startReplica();
+    await replicated.setReplicaApplyDelay(0);
+  });
+
+  it('fallback=primary: the process that did not write keeps its reads on the primary until the replica has the write', async () => {
+    // a replica that comes back applies each commit 10 s after it was made
+    await replicated.setReplicaApplyDelay(BACK_DELAY_MILLISECONDS);
+    await replicated.stopReplica();
+    // both processes notice the outage and read on the primary
+    for (const served of [reader, writer]) {
+      expect((await graphql(served, READ)).status).toBe(200);
+      expect(await readiness(served)).toMatchObject({ status: 200, body: { replica: 'unavailable', reads: 'primary' } });
+    }
+    // the pipeline's write goes through one pod, its next query may land on another
+    const registered = await registerRun(writer);
+    expect(registered.status, JSON.stringify(registered.body)).toBe(200);
+    expect(registered.body.data.registerRun.run).toEqual(expectedRun(registered.runId));
+    const written = performance.now();
+
+    await replicated.startReplica();
+    const answering = await waitFor(() => readiness(reader), (result) => result.body.replica !== 'unavailable', 30_000);
+    const answeredAfter = performance.now() - written;
+    // answering again, but behind the write: reads stay on the primary, where the run is
+    expect(answeredAfter).toBeLessThan(BACK_DELAY_MILLISECONDS);
+    expect(answering.body).toEqual({ status: 'ready', replica: 'lagging', reads: 'primary' });
+    const read = await graphql(reader, RUN, { runId: registered.runId });
+    expect(read.body.data.run, JSON.stringify(read.body)).toEqual({ runId: registered.runId, status: 'PENDING', files: { totalCount: 1 } });
+    // the replica indeed does not have it yet
+    expect((await replicated.query('replica', 'select count(*)::int as count from core.runs where run_id = $1', [registered.runId])).rows[0].count).toBe(0);
+
+    // once it has replayed the write, reads go back to it, and find the run there
+    const back = await waitFor(() => readiness(reader), (result) => result.body.reads === 'replica', 30_000);
+    expect(back.body).toEqual({ status: 'ready', replica: 'available', reads: 'replica' });
+    const onPrimary = reader.statements.api;
+    const again = await graphql(reader, RUN, { runId: registered.runId });
+    expect(again.body.data.run).toMatchObject({ runId: registered.runId });
+    expect(reader.statements.api).toBe(onPrimary);
+    report(
+      `replica back ${round(answeredAfter)} ms after another process's write, applying it ${BACK_DELAY_MILLISECONDS} ms late: ` +
+        `reads stayed on the primary until ${round(performance.now() - written)} ms after the write`,
+    );
+  }, 90_000);
+});
+
+describe('start-up checks who each pool logs in as', () => {
+  const refusal = (setting: string, login: string, must: string) =>
+    new RegExp(`^Refusing to start:\\n(- .*\\n)*- ${setting} logs in as ${login}; ${must}`);
+
+  it('refuses to start with the owner\'s login for reads, or the read login for ingest, and says which setting', async () => {
+    await expect(serve({ SEQMETA_API_DATABASE_URL: replicated.primary.urls.owner })).rejects.toThrow(
+      refusal('SEQMETA_API_DATABASE_URL', 'seqmeta_owner', 'the API\'s reads must log in as frontend_api'),
+    );
+    await expect(serve({ SEQMETA_ETL_DATABASE_URL: replicated.primary.urls.api })).rejects.toThrow(
+      refusal('SEQMETA_ETL_DATABASE_URL', 'frontend_api', 'the ingest writes must log in as etl_worker'),
+    );
+    // a ?user= parameter decides the login, whatever the URL's user name says
+    const disguised = new URL(replicated.primary.urls.api);
+    disguised.password = new URL(replicated.primary.urls.etl).password;
+    disguised.searchParams.set('user', 'etl_worker');
+    const error = await serve({ SEQMETA_API_DATABASE_URL: disguised.toString() }).then(
+      () => null,
+      (caught: Error) => caught,
+    );
+    expect(error?.message).toMatch(refusal('SEQMETA_API_DATABASE_URL', 'etl_worker', 'the API\'s reads must log in as frontend_api'));
+    // never the password
+    expect(error?.message).not.toContain(disguised.password);
+  }, 60_000);
+
+  it('refuses to start when the read login is a superuser', async () => {
+    await replicated.query('primary', 'alter role frontend_api superuser');
+    try {
+      await expect(serve()).rejects.toThrow(
+        /^Refusing to start:\n- SEQMETA_API_DATABASE_URL logs in as frontend_api, which is a superuser: no grant limits it/,
+      );
+    } finally {
+      await replicated.query('primary', 'alter role frontend_api nosuperuser');
+      await replicated.waitForReplicaToCatchUp(30_000);
+    }
+    // and starts once it is not
+    const served = await serve();
+    expect((await graphql(served, READ)).status).toBe(200);
+  }, 60_000);
 });

@@ -57,3 +57,34 @@ it('serves demo data with zero configuration, and stops gracefully on SIGTERM', 
   expect(output).toContain('"msg":"stopped"');
   child = null;
 }, 150_000);
+
+it.each([
+  ['production mode without PHI keys', {}, /seqmeta could not start: Invalid configuration:\\n- SEQMETA_PSEUDONYM_KEY: missing/],
+  [
+    'a database that does not answer',
+    { SEQMETA_PSEUDONYM_KEY: 'a'.repeat(64), SEQMETA_ENCRYPTION_KEYS: `1:${'b'.repeat(64)}` },
+    /seqmeta could not start: the database does not answer \(ECONNREFUSED\); check that Postgres runs/,
+  ],
+])('with %s, says why in one line and exits 1, without a stack trace', async (_case, settings, message) => {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SEQMETA_')));
+  const closedPort = await freePort();
+  const failing = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: projectDirectory,
+    env: {
+      ...inherited,
+      ...settings,
+      PORT: '0',
+      SEQMETA_API_DATABASE_URL: `postgres://frontend_api:synthetic@127.0.0.1:${closedPort}/seqmeta`,
+      SEQMETA_ETL_DATABASE_URL: `postgres://etl_worker:synthetic@127.0.0.1:${closedPort}/seqmeta`,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  failing.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  failing.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => failing.on('exit', (exitCode) => resolve(exitCode)));
+  expect(code, output).toBe(1);
+  expect(output).toMatch(message);
+  expect(output).not.toMatch(/\bat [\w.<>]+ \(|"stack"/);
+  expect(output).not.toContain('synthetic@');
+}, 60_000);

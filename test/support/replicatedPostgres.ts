@@ -22,6 +22,7 @@ import pg from 'pg';
 import { bootstrap } from '../../src/database/bootstrap.ts';
 import { developmentPasswords, embeddedUrls, type RunningPostgres } from '../../src/database/embedded.ts';
 import { migrate } from '../../src/database/migrate.ts';
+import { PRIMARY_POSITION_SQL } from '../../src/database/readRouting.ts';
 import { freePort } from './freePort.ts';
 
 export const INSTALL_HINT =
@@ -188,7 +189,9 @@ export async function startReplicatedPostgres(): Promise<ReplicatedPostgres> {
   }
 
   async function waitForReplicaToCatchUp(timeoutMilliseconds = 30_000): Promise<void> {
-    const target = (await query('primary', 'select pg_current_wal_insert_lsn()::text as lsn')).rows[0].lsn as string;
+    // the flush position, as the API waits for (PRIMARY_POSITION_SQL): the insert position may lie
+    // past a page header that an idle primary's replica never replays
+    const target = (await query('primary', PRIMARY_POSITION_SQL)).rows[0].lsn as string;
     const deadline = Date.now() + timeoutMilliseconds;
     for (;;) {
       const replayed = await query('replica', 'select pg_last_wal_replay_lsn() >= $1::pg_lsn as replayed', [target]);

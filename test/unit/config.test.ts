@@ -108,6 +108,9 @@ describe('loadConfig', () => {
     const config = loadConfig({ ...productionUrls, SEQMETA_API_REPLICA_DATABASE_URL: replica, SEQMETA_REPLICA_FALLBACK: 'fail', SEQMETA_REPLICA_WAIT_MS: '500' });
     expect(config.databaseUrls).toMatchObject({ api: productionUrls.SEQMETA_API_DATABASE_URL, apiReplica: replica });
     expect(config.server).toMatchObject({ replicaFallback: 'fail', replicaWaitMilliseconds: 500 });
+    // the user may be given as a parameter instead
+    const asParameter = 'postgres://replica.example.test:5432/seqmeta?user=frontend_api&password=api-secret';
+    expect(loadConfig({ ...productionUrls, SEQMETA_API_REPLICA_DATABASE_URL: asParameter }).databaseUrls?.apiReplica).toBe(asParameter);
   });
 
   it('refuses a replica URL without the primary\'s read login, with another user, or a fallback or wait it does not know, never echoing the URL', () => {
@@ -116,6 +119,15 @@ describe('loadConfig', () => {
       [{ SEQMETA_API_REPLICA_DATABASE_URL: replica }, /SEQMETA_API_REPLICA_DATABASE_URL: needs SEQMETA_API_DATABASE_URL too/],
       [
         { ...productionUrls, SEQMETA_API_REPLICA_DATABASE_URL: 'postgres://seqmeta_owner:api-secret@replica.example.test/seqmeta' },
+        /SEQMETA_API_REPLICA_DATABASE_URL: the user must be frontend_api/,
+      ],
+      // pg logs in as the ?user= parameter, whatever user name the URL shows
+      [
+        { ...productionUrls, SEQMETA_API_REPLICA_DATABASE_URL: 'postgres://frontend_api:api-secret@replica.example.test/seqmeta?user=etl_worker' },
+        /SEQMETA_API_REPLICA_DATABASE_URL: the user must be frontend_api/,
+      ],
+      [
+        { ...productionUrls, SEQMETA_API_REPLICA_DATABASE_URL: 'postgres://replica.example.test/seqmeta?password=api-secret' },
         /SEQMETA_API_REPLICA_DATABASE_URL: the user must be frontend_api/,
       ],
       [{ ...productionUrls, SEQMETA_API_REPLICA_DATABASE_URL: 'mysql://frontend_api:api-secret@replica/seqmeta' }, /SEQMETA_API_REPLICA_DATABASE_URL: must be a postgres:\/\/ URL/],

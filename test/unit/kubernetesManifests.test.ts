@@ -237,6 +237,9 @@ function privilegedReferencesOf(spec: PodSpec, all: Map<string, Record<string, s
 
 const secretVariables = (container: Container) => container.env.filter((variable) => variable.valueFrom?.secretKeyRef !== undefined);
 
+/** Settings a pod may start without: their Secret key is optional, and absent from the template. */
+const optionalSecretSettings = ['SEQMETA_API_REPLICA_DATABASE_URL'];
+
 // --- helpers about the API's settings ------------------------------------------------------
 
 /** The number a named or numbered port stands for in this container. */
@@ -345,6 +348,8 @@ describe('the API Deployment', () => {
     expect(config.server.host).toBe('0.0.0.0');
     expect(config.server.workers).toBe(1);
     expect(config.server.allowAnonymousReads).toBe(false);
+    // behind the ingress controller: left at false, every client would share its address
+    expect(config.edge.trustProxy).toBe(1);
   });
 
   it('runs node as the container\'s first process, so SIGTERM reaches the server\'s graceful shutdown', () => {
@@ -424,6 +429,7 @@ describe('credentials', () => {
     const fromSecrets = secretVariables(apiContainer);
     expect(fromSecrets.map((variable) => variable.name).sort()).toEqual([
       'SEQMETA_API_DATABASE_URL',
+      'SEQMETA_API_REPLICA_DATABASE_URL',
       'SEQMETA_ENCRYPTION_KEYS',
       'SEQMETA_ETL_DATABASE_URL',
       'SEQMETA_PSEUDONYM_KEY',
@@ -436,10 +442,29 @@ describe('credentials', () => {
     expect(references.length).toBeGreaterThan(0);
     for (const variable of references) {
       const reference = variable.valueFrom!.secretKeyRef!;
+      expect(secrets.has(reference.name), `${variable.name} → ${reference.name}`).toBe(true);
+      if (optionalSecretSettings.includes(variable.name)) {
+        // a feature to switch on: the pod starts without the key, and the template leaves it
+        // out (a placeholder there would stop every pod that does not use it)
+        expect(reference.optional, variable.name).toBe(true);
+        expect(Object.keys(secrets.get(reference.name) ?? {}), `${variable.name} → ${reference.name}`).not.toContain(reference.key);
+        continue;
+      }
       expect(Object.keys(secrets.get(reference.name) ?? {}), `${variable.name} → ${reference.name}`).toContain(reference.key);
       // a missing key must stop the pod, not start it without the setting
-      expect(reference.optional ?? false).toBe(false);
+      expect(reference.optional ?? false, variable.name).toBe(false);
     }
+  });
+
+  it('reads on the primary without the optional replica key, and on the replica with it, the primary its fallback', () => {
+    expect(loadConfig(filledEnvironment(apiContainer)).databaseUrls?.apiReplica).toBeNull();
+    const replica = 'postgres://frontend_api:synthetic@replica.postgres.invalid:5432/seqmeta';
+    const withReplica = loadConfig(
+      environmentOf(apiContainer, (variable) =>
+        variable.name === 'SEQMETA_API_REPLICA_DATABASE_URL' ? replica : (syntheticSecrets[variable.valueFrom!.secretKeyRef!.key] ?? ''),
+      ),
+    );
+    expect(withReplica.databaseUrls).toMatchObject({ api: syntheticSecrets.SEQMETA_API_DATABASE_URL, apiReplica: replica });
   });
 
   it('ships Secrets as templates: every value a REPLACE_ME placeholder, none base64-encoded', () => {
