@@ -52,6 +52,7 @@ import pg from 'pg';
 import { SafeError } from 'postgraphile/grafast';
 import { loggableError, type Logger } from '../logger.ts';
 import { isDatabaseUnavailableError } from './unavailable.ts';
+import { queryOnFreshConnection } from './freshConnection.ts';
 
 export type ReplicaFallback = 'primary' | 'fail';
 
@@ -149,22 +150,10 @@ export function createReadRouting({
 
   const readsOnReplica = () => answers && mustReplay === null;
 
-  /** one statement on a fresh connection: the pool's may all be busy, which is no outage */
-  async function onFreshConnection(sql: string): Promise<pg.QueryResult> {
-    const client = new pg.Client({
-      ...replicaPool.options,
-      application_name: 'seqmeta-probe',
-      connectionTimeoutMillis: probeTimeoutMilliseconds,
-      query_timeout: probeTimeoutMilliseconds,
-    });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return await client.query(sql);
-    } finally {
-      void client.end().catch(() => undefined);
-    }
-  }
+  /** the pool's connections may all be busy, which is no outage */
+  const onFreshConnection = (sql: string) =>
+    queryOnFreshConnection(replicaPool, sql, { applicationName: 'seqmeta-probe', timeoutMilliseconds: probeTimeoutMilliseconds });
+
 
   function probe(): Promise<void> {
     probing ??= (async () => {

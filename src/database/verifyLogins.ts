@@ -4,9 +4,10 @@
 // name is not proof (`postgres://frontend_api:…@host/db?user=etl_worker` logs in as etl_worker;
 // so does a pooler that maps users), and a role of the right name may have been made a
 // superuser, which no grant then limits.
-import pg from 'pg';
+import type pg from 'pg';
 import { loggableError, type Logger } from '../logger.ts';
 import type { Pools } from '../pools.ts';
+import { queryOnFreshConnection } from './freshConnection.ts';
 import { isDatabaseUnavailableError } from './unavailable.ts';
 
 export class LoginError extends Error {
@@ -19,14 +20,7 @@ type Expected = { pool: pg.Pool; setting: string; login: 'frontend_api' | 'etl_w
 
 /** on a connection of its own, with the pool's settings: the check leaves no connection in the pool */
 async function whoAmI(pool: pg.Pool): Promise<{ login: string; superuser: boolean | null } | undefined> {
-  const client = new pg.Client({ ...pool.options, application_name: 'seqmeta-login-check' });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.query<{ login: string; superuser: boolean | null }>(WHO_AM_I_SQL)).rows[0];
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  return (await queryOnFreshConnection<{ login: string; superuser: boolean | null }>(pool, WHO_AM_I_SQL, { applicationName: 'seqmeta-login-check' })).rows[0];
 }
 
 /**

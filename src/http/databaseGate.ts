@@ -17,7 +17,8 @@
 // pool's connections are all busy, and a probe queued behind them would report a busy
 // database as a dead one.
 import type { Express, Response } from 'express';
-import pg from 'pg';
+import type pg from 'pg';
+import { queryOnFreshConnection } from '../database/freshConnection.ts';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailableError } from '../database/unavailable.ts';
 import { loggableError, type Logger } from '../logger.ts';
 import { refuse } from './refuse.ts';
@@ -61,24 +62,14 @@ export function createDatabaseGate({
   let nextProbe: NodeJS.Timeout | null = null;
 
   async function connectAndSelect(): Promise<unknown> {
-    const client = new pg.Client({
-      ...pool.options,
-      application_name: 'seqmeta-probe',
-      connectionTimeoutMillis: probeTimeoutMilliseconds,
-      query_timeout: probeTimeoutMilliseconds,
-    });
-    client.on('error', () => undefined);
     try {
-      await client.connect();
-      await client.query('select 1');
+      await queryOnFreshConnection(pool, 'select 1', { applicationName: 'seqmeta-probe', timeoutMilliseconds: probeTimeoutMilliseconds });
       return null;
     } catch (error) {
       return error;
-    } finally {
-      // not awaited: closing a connection that never opened must not hold the verdict up
-      void client.end().catch(() => undefined);
     }
   }
+
 
   function settle(failure: unknown): boolean {
     const answered = failure === null;

@@ -8,36 +8,22 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { secureDatabase } from '../../src/database/bootstrap.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createPools, type Pools } from '../../src/pools.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
-import { stopRunningServer, testPhiKeys } from '../support/apiServer.ts';
+import { createPools } from '../../src/pools.ts';
+import { startServer } from '../../src/server.ts';
+import { startInProcessServer, testPhiKeys, type InProcessServer } from '../support/apiServer.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { adminQuery, serverUrls } from '../support/server.ts';
 
-type Served = { url: string; pools: Pools; server: RunningServer; stop: () => Promise<void> };
+type Served = InProcessServer;
 
-/** Starts the real server over the given logins; stop() closes everything it opened. */
-async function serve(urls: { api: string; etl: string }, environment: Record<string, string> = {}): Promise<Served> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', ...environment });
-  const logger = createLogger(config);
-  const pools = createPools({ admin: null, owner: null, ...urls }, config.server, logger);
-  let server: RunningServer;
-  try {
-    server = await startServer({ config, pools, logger, keys: testPhiKeys() });
-  } catch (error) {
-    await pools.close();
-    throw error;
-  }
-  return {
-    url: server.url,
-    pools,
-    server,
-    async stop() {
-      await stopRunningServer(server);
-      await pools.close();
-    },
-  };
-}
+/** Starts the real server over the given logins, anonymous reads on; stop() closes everything it opened. */
+const serve = (urls: { api: string; etl: string }, environment: Record<string, string> = {}): Promise<Served> =>
+  startInProcessServer({
+    SEQMETA_API_DATABASE_URL: urls.api,
+    SEQMETA_ETL_DATABASE_URL: urls.etl,
+    SEQMETA_ALLOW_ANONYMOUS_READS: 'true',
+    ...environment,
+  });
 
 /** GET with a deadline: a probe that hangs is as bad as one that fails. */
 async function probe(url: string): Promise<{ status: number; body: any }> {

@@ -22,10 +22,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createReadRouting, PRIMARY_POSITION_SQL } from '../../src/database/readRouting.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createPools, type Pools } from '../../src/pools.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
 import { createToken } from '../../src/tokens.ts';
-import { testPhiKeys } from '../support/apiServer.ts';
+import { startInProcessServer, type InProcessServer } from '../support/apiServer.ts';
 import { runCli } from '../support/cli.ts';
 import { findPostgresBinaries, startReplicatedPostgres, type ReplicatedPostgres } from '../support/replicatedPostgres.ts';
 
@@ -44,12 +42,9 @@ const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(reso
 const round = (milliseconds: number) => Math.round(milliseconds);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
-type Served = {
-  url: string;
-  pools: Pools;
+type Served = InProcessServer & {
   /** statements each read pool sent: `api` the primary's frontend_api, `apiReplica` the replica's */
   statements: { api: number; apiReplica: number };
-  stop: () => Promise<void>;
 };
 
 let replicated: ReplicatedPostgres;
@@ -58,47 +53,30 @@ const started: Served[] = [];
 
 /** The server as src/main.ts composes it, over the primary with reads on the replica. */
 async function serve(settings: Record<string, string> = {}): Promise<Served> {
-  const config = loadConfig({
-    LOG_LEVEL: 'silent',
-    PORT: '0',
-    SEQMETA_API_DATABASE_URL: replicated.primary.urls.api,
-    SEQMETA_ETL_DATABASE_URL: replicated.primary.urls.etl,
-    SEQMETA_API_REPLICA_DATABASE_URL: replicated.replica.urls.api,
-    SEQMETA_REPLICA_WAIT_MS: String(WAIT_MILLISECONDS),
-    ...settings,
-  });
-  const logger = createLogger(config);
-  const pools = createPools(config.databaseUrls!, config.server, logger);
   const statements = { api: 0, apiReplica: 0 };
-  for (const name of ['api', 'apiReplica'] as const) {
-    pools[name]!.on('connect', (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      (client as { query: unknown }).query = (...args: unknown[]) => {
-        statements[name] += 1;
-        return query(...args);
-      };
-    });
-  }
-  let server: RunningServer;
-  try {
-    server = await startServer({ config, pools, logger, keys: testPhiKeys() });
-  } catch (error) {
-    await pools.close();
-    throw error;
-  }
-  const served: Served = {
-    url: server.url,
-    pools,
-    statements,
-    async stop() {
-      await new Promise<void>((resolve) => {
-        server.httpServer.close(() => resolve());
-        server.httpServer.closeAllConnections();
-      });
-      await server.release();
-      await pools.close();
+  const server = await startInProcessServer(
+    {
+      SEQMETA_API_DATABASE_URL: replicated.primary.urls.api,
+      SEQMETA_ETL_DATABASE_URL: replicated.primary.urls.etl,
+      SEQMETA_API_REPLICA_DATABASE_URL: replicated.replica.urls.api,
+      SEQMETA_REPLICA_WAIT_MS: String(WAIT_MILLISECONDS),
+      ...settings,
     },
-  };
+    {
+      preparePools(pools) {
+        for (const name of ['api', 'apiReplica'] as const) {
+          pools[name]!.on('connect', (client) => {
+            const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+            (client as { query: unknown }).query = (...args: unknown[]) => {
+              statements[name] += 1;
+              return query(...args);
+            };
+          });
+        }
+      },
+    },
+  );
+  const served: Served = { ...server, statements };
   started.push(served);
   return served;
 }

@@ -21,6 +21,44 @@ export async function stopRunningServer(server: RunningServer): Promise<void> {
   await server.release();
 }
 
+export type InProcessServer = { url: string; config: Config; pools: Pools; server: RunningServer; stop: () => Promise<void> };
+
+export type InProcessServerOptions = {
+  /** e.g. to count the statements a pool sends; called before the server starts */
+  preparePools?: (pools: Pools) => void;
+};
+
+/**
+ * The real server composed as src/main.ts composes it, from `environment` (its database URLs
+ * included), in this process on a free port; stop() closes what it opened.
+ */
+export async function startInProcessServer(
+  environment: Record<string, string>,
+  { preparePools }: InProcessServerOptions = {},
+): Promise<InProcessServer> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', ...environment });
+  const logger = createLogger(config);
+  const pools = createPools(config.databaseUrls!, config.server, logger);
+  preparePools?.(pools);
+  let server: RunningServer;
+  try {
+    server = await startServer({ config, pools, logger, keys: testPhiKeys() });
+  } catch (error) {
+    await pools.close();
+    throw error;
+  }
+  return {
+    url: server.url,
+    config,
+    pools,
+    server,
+    async stop() {
+      await stopRunningServer(server);
+      await pools.close();
+    },
+  };
+}
+
 /** Fresh random keys: tests never depend on a particular key. */
 export const testPhiKeys = (): PhiKeys => ({
   pseudonymKey: generateKey(),
