@@ -36,6 +36,7 @@ import {
   type Scenario,
   type ScenarioId,
 } from './scenarios.ts';
+import { inheritedEnvironment } from '../test/support/inheritedEnvironment.ts';
 
 /** distinct requests recorded per read scenario, replayed in turn as the raw SQL */
 const CAPTURED_REQUESTS = 60;
@@ -66,12 +67,7 @@ const say = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 /** The child's environment: this one's, less any seqmeta setting, plus `settings`. */
 function childEnvironment(settings: Record<string, string>): Record<string, string> {
-  const environment: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value === undefined || name.startsWith('SEQMETA_') || ['LOG_LEVEL', 'HOST', 'PORT'].includes(name)) continue;
-    environment[name] = value;
-  }
-  return { ...environment, GRAPHILE_ENV: 'production', NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...settings };
+  return { ...inheritedEnvironment(), GRAPHILE_ENV: 'production', NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...settings };
 }
 
 type Readings = { server: number | null; database: number | null };

@@ -26,6 +26,7 @@ import { gitCommit } from './gitCommit.ts';
 import { percentile } from './load.ts';
 import { freePort, startServerProcess } from './processes.ts';
 import { LOG_RUN_OUTPUTS, RUN_BY_ID, SAMPLE_PAGE } from './scenarios.ts';
+import { inheritedEnvironment } from '../test/support/inheritedEnvironment.ts';
 
 const projectDirectory = fileURLToPath(new URL('..', import.meta.url));
 const resultsFile = path.join(projectDirectory, 'bench', 'results', 'soak.json');
@@ -206,9 +207,7 @@ async function main(): Promise<void> {
     const before = await countRows(postgres.urls.owner);
 
     const port = await freePort();
-    const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([name, value]) => value !== undefined && !name.startsWith('SEQMETA_') && !['LOG_LEVEL', 'HOST', 'PORT'].includes(name)),
-    ) as Record<string, string>;
+    const inherited = inheritedEnvironment();
     const server = await startServerProcess({
       name: 'seqmeta',
       arguments: ['--import', 'tsx', 'src/main.ts'],

@@ -31,6 +31,7 @@ import { loadFixture } from '../support/fixtures.ts';
 import { freePort } from '../support/freePort.ts';
 import { adminQuery } from '../support/server.ts';
 import { startStoppablePostgres, type StoppablePostgres } from '../support/stoppablePostgres.ts';
+import { inheritedEnvironment } from '../support/inheritedEnvironment.ts';
 
 /** "Fast" for these tests: generous on a shared 2-core machine; the measured latencies are printed. */
 const FAIL_FAST_BOUND_MILLISECONDS = 5_000;
@@ -402,9 +403,7 @@ describe('SIGTERM to the real server with requests in flight', () => {
     const watcher = await database.connect('admin');
 
     const port = await freePort();
-    const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !name.startsWith('SEQMETA_') && !['PORT', 'HOST', 'LOG_LEVEL'].includes(name)),
-    );
+    const inherited = inheritedEnvironment();
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: projectDirectory,
       env: {

@@ -17,6 +17,7 @@ import { pseudonymisePatientId } from '../../src/phi.ts';
 import { createToken } from '../../src/tokens.ts';
 import { startTestApi, type TestApi } from '../support/apiServer.ts';
 import { runCli, type CliResult } from '../support/cli.ts';
+import { inheritedEnvironment } from '../support/inheritedEnvironment.ts';
 
 const projectDirectory = fileURLToPath(new URL('../../', import.meta.url));
 const PATIENT_ID = 'SYN-PAT-CLI-0042';
@@ -49,7 +50,7 @@ async function cli(args: string[], environmentOverride: Record<string, string> =
 
 /** Like runCli, with `input` on stdin (runCli leaves stdin open, for commands that never read it). */
 function cliWithInput(args: string[], input: string): Promise<CliResult> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SEQMETA_') && name !== 'PORT'));
+  const inherited = inheritedEnvironment();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
       cwd: projectDirectory,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { freePort } from '../support/freePort.ts';
+import { inheritedEnvironment } from '../support/inheritedEnvironment.ts';
 
 const projectDirectory = fileURLToPath(new URL('../../', import.meta.url));
 let child: ChildProcess | null = null;
@@ -22,7 +23,7 @@ it('serves demo data with zero configuration, and stops gracefully on SIGTERM', 
   dataDirectory = await mkdtemp(path.join(os.tmpdir(), 'seqmeta-start-'));
   await chmod(dataDirectory, 0o755);
   const port = await freePort();
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SEQMETA_')));
+  const inherited = inheritedEnvironment();
   const started = Date.now();
   child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: projectDirectory,
@@ -66,7 +67,7 @@ it.each([
     /seqmeta could not start: the database does not answer \(ECONNREFUSED\); check that Postgres runs/,
   ],
 ])('with %s, says why in one line and exits 1, without a stack trace', async (_case, settings, message) => {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SEQMETA_')));
+  const inherited = inheritedEnvironment();
   const closedPort = await freePort();
   const failing = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: projectDirectory,

@@ -16,6 +16,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { freePort } from '../support/freePort.ts';
 import { apiLogins } from '../support/apiLogins.ts';
 import { startServerProcess, type ServerProcess } from '../support/serverProcess.ts';
+import { inheritedEnvironment } from '../support/inheritedEnvironment.ts';
 
 const projectDirectory = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -33,10 +34,7 @@ let ingestToken: string;
 
 /** The child's environment: this one's without any seqmeta setting, plus `settings`. */
 function childEnvironment(settings: Record<string, string>): Record<string, string> {
-  const inherited = Object.entries(process.env).filter(
-    (entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('SEQMETA_') && !['HOST', 'PORT', 'LOG_LEVEL'].includes(entry[0]),
-  );
-  return { ...Object.fromEntries(inherited), GRAPHILE_ENV: 'production', NODE_ENV: 'production', ...settings };
+  return { ...inheritedEnvironment(), GRAPHILE_ENV: 'production', NODE_ENV: 'production', ...settings };
 }
 
 beforeAll(async () => {

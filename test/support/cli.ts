@@ -1,16 +1,14 @@
 // Runs the `seqmeta` CLI as a subprocess, the way an operator or a pipeline would.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inheritedEnvironment } from './inheritedEnvironment.ts';
 
 const projectDirectory = fileURLToPath(new URL('../../', import.meta.url));
 
 export type CliResult = { exitCode: number; stdout: string; stderr: string };
 
 export function runCli(args: string[], environment: Record<string, string> = {}, timeoutMilliseconds = 60_000): Promise<CliResult> {
-  // Only what the CLI needs: the test's own SEQMETA_* settings must not leak in.
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('SEQMETA_') && name !== 'PORT'),
-  );
+  const inherited = inheritedEnvironment();
   return new Promise((resolve) => {
     execFile(
       process.execPath,
