@@ -12,8 +12,14 @@ const closing = new Set<string>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKi
 
 /** Whether the document nests brackets deeper than `limit`; a syntax error is the parser's to report. */
 export function nestsDeeperThan(document: string, limit: number): boolean {
-  // every level takes at least one opening and one closing character
-  if (document.length < 2 * limit) return false;
+  // Nesting deeper than `limit` needs more than `limit` opening brackets: counting characters is
+  // far cheaper than lexing, and settles it for every ordinary query (this runs per request).
+  let openings = 0;
+  for (let index = 0; index < document.length && openings <= limit; index += 1) {
+    const code = document.charCodeAt(index);
+    if (code === 0x7b || code === 0x5b || code === 0x28) openings += 1; // { [ (
+  }
+  if (openings <= limit) return false;
   const lexer = new Lexer(new Source(document));
   let depth = 0;
   try {
