@@ -702,6 +702,13 @@ CREATE INDEX runs_sample_id_run_id_idx ON core.runs USING btree (sample_id, run_
 
 
 --
+-- Name: samples_collection_year_idx; Type: INDEX; Schema: core; Owner: -
+--
+
+CREATE INDEX samples_collection_year_idx ON core.samples USING btree (((EXTRACT(year FROM collection_date))::integer)) INCLUDE (collection_date);
+
+
+--
 -- Name: samples_patient_hash_idx; Type: INDEX; Schema: core; Owner: -
 --
 
@@ -713,6 +720,13 @@ CREATE INDEX samples_patient_hash_idx ON core.samples USING btree (patient_hash)
 --
 
 CREATE INDEX samples_specimen_type_idx ON core.samples USING btree (specimen_type);
+
+
+--
+-- Name: samples_timepoint_idx; Type: INDEX; Schema: core; Owner: -
+--
+
+CREATE INDEX samples_timepoint_idx ON core.samples USING btree (timepoint);
 
 
 --
@@ -802,4 +816,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261203120400'),
     ('20261203120500'),
     ('20261203130000'),
-    ('20261203140000');
+    ('20261203140000'),
+    ('20261203180000');
