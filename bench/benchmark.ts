@@ -23,6 +23,7 @@ import {
   type ReportFiles,
   type ScenarioResult,
   type ServerName,
+  SERVERS,
 } from './report.ts';
 import {
   drawValues,
@@ -40,8 +41,13 @@ import { inheritedEnvironment } from '../test/support/inheritedEnvironment.ts';
 
 /** distinct requests recorded per read scenario, replayed in turn as the raw SQL */
 const CAPTURED_REQUESTS = 60;
-/** RUNNING runs that (d)'s calls go round, per connection */
-const INGEST_RUNS_PER_CONNECTION = 4;
+/**
+ * RUNNING runs that (d)'s calls go round, per connection and server. Each server writes to
+ * runs of its own: the payload counts the run's outputs, and a run filled by another server's
+ * calls would make that count, not the write, what is measured. Enough runs that a run ends a
+ * full benchmark with thousands of outputs, as a large pipeline run does, not tens of thousands.
+ */
+const INGEST_RUNS_PER_CONNECTION = 16;
 
 export type Options = {
   scale: Scale;
@@ -285,7 +291,14 @@ export async function runBenchmark(options: Options, paths: { projectDirectory: 
     const capture: Partial<Record<ScenarioId, Capture>> = {};
     let statementsByPageSize: BenchResults['statementsByPageSize'] = null;
     let reads: ReturnType<typeof readScenarios>;
+    /** (d)'s runs: a set for each server that writes, in the order of `ingestWriters` */
     let ingestRunIds: string[] = [];
+    const ingestWriters = SERVERS.filter((name) => name !== 'plainPostgraphile' && servers.has(name));
+    const ingestRunsPerServer = options.connections * INGEST_RUNS_PER_CONNECTION;
+    const ingestRunsOf = (server: ServerName) => {
+      const index = ingestWriters.indexOf(server);
+      return ingestRunIds.slice(index * ingestRunsPerServer, (index + 1) * ingestRunsPerServer);
+    };
     try {
       const drawn = await drawValues(database.urls.api, recordingSeqmeta.graphql);
       reads = readScenarios(drawn);
@@ -303,8 +316,9 @@ export async function runBenchmark(options: Options, paths: { projectDirectory: 
         statementsByPageSize = { pageSize5: await count(5), pageSize100: await count(100) };
       }
       if (wanted.has('d')) {
-        ingestRunIds = await registerIngestRuns(recordingSeqmeta.graphql, authorization, drawn.sampleIds, options.connections * INGEST_RUNS_PER_CONNECTION);
-        const scenario = ingestScenario(ingestRunIds, authorization, 'capture');
+        ingestRunIds = await registerIngestRuns(recordingSeqmeta.graphql, authorization, drawn.sampleIds, Math.max(1, ingestWriters.length) * ingestRunsPerServer);
+        // the capture's three calls go to the first writer's runs: 3,000 outputs among its 128
+        const scenario = ingestScenario(ingestRunIds.slice(0, ingestRunsPerServer), authorization, 'capture');
         let statements: RecordedStatement[] = [];
         // the first call also looks the token up; the last is what every call costs
         for (let n = 0; n < 3; n += 1) {
@@ -317,7 +331,7 @@ export async function runBenchmark(options: Options, paths: { projectDirectory: 
           statementsPerRequest: { seqmeta: statements.length, seqmetaTwoProcesses: statements.length, rawSql: 1 },
           sameSqlAsPlain: null,
         };
-        if (recordingPooled) capture.d.statementsPerRequest.seqmetaPgbouncer = await countStatements(ingestScenario(ingestRunIds, authorization, 'capture-pooled'), recordingPooled);
+        if (recordingPooled) capture.d.statementsPerRequest.seqmetaPgbouncer = await countStatements(ingestScenario(ingestRunsOf('seqmetaPgbouncer'), authorization, 'capture-pooled'), recordingPooled);
         const onPool = (pool: RecordedStatement['pool']) => statements.filter((statement) => statement.pool === pool).length;
         say(`  (d) statements per call: ${onPool('etl')} on etl_worker, ${onPool('api')} on frontend_api`);
       }
@@ -396,7 +410,7 @@ export async function runBenchmark(options: Options, paths: { projectDirectory: 
         const child = processes[server];
         if (!child || (id === 'd' && server === 'plainPostgraphile')) continue;
         // (d) writes new files: each server its own, or the second would only retry the first's
-        const load = id === 'd' ? ingestScenario(ingestRunIds, authorization, `load-${server}-${Date.now()}`) : scenario;
+        const load = id === 'd' ? ingestScenario(ingestRunsOf(server), authorization, `load-${server}-${Date.now()}`) : scenario;
         targets.push({
           server,
           pid: child.pid,
@@ -412,7 +426,7 @@ export async function runBenchmark(options: Options, paths: { projectDirectory: 
         });
       }
       if (servers.has('rawSql')) {
-        const insert = rawInsert(ingestRunIds, `raw-${Date.now()}`);
+        const insert = rawInsert(ingestRunsOf('rawSql'), `raw-${Date.now()}`);
         targets.push({
           server: 'rawSql',
           pid: null,

@@ -6,6 +6,7 @@ import { lambda } from 'postgraphile/grafast';
 import type { QueryLimits } from '../src/config.ts';
 
 type PageArguments = readonly [first: number | null | undefined, last: number | null | undefined];
+type PageableStep = { setFirst?: (step: unknown) => void; setLast?: (step: unknown) => void };
 
 export function createPaginationCapPlugin(limits: Pick<QueryLimits, 'defaultPageSize'>): GraphileConfig.Plugin {
   const firstOrDefault = ([first, last]: PageArguments) => first ?? (last == null ? limits.defaultPageSize : null);
@@ -34,13 +35,18 @@ export function createPaginationCapPlugin(limits: Pick<QueryLimits, 'defaultPage
           return {
             ...field,
             plan(parent, fieldArguments, info) {
-              const $connection = originalPlan(parent, fieldArguments, info) as {
-                setFirst?: (step: unknown) => void;
-                setLast?: (step: unknown) => void;
+              const $connection = originalPlan(parent, fieldArguments, info) as PageableStep & {
+                getSubplan?: () => PageableStep & { paginationSupport?: { full?: boolean } | null };
               };
+              // A connection told its page size marks its page as needed, and grafast then
+              // fetches one even when only totalCount or groupedAggregates is selected. A
+              // collection that paginates itself (every PostGraphile table or view) is told
+              // directly, so the page is fetched only when nodes, edges or pageInfo ask for it.
+              const $collection = $connection.getSubplan?.();
+              const $pageable = $collection?.paginationSupport?.full ? $collection : $connection;
               const $pageArguments = [fieldArguments.getRaw('first'), fieldArguments.getRaw('last')] as const;
-              $connection.setFirst?.(lambda($pageArguments, firstOrDefault as never, true));
-              $connection.setLast?.(lambda($pageArguments, lastAsGiven as never, true));
+              $pageable.setFirst?.(lambda($pageArguments, firstOrDefault as never, true));
+              $pageable.setLast?.(lambda($pageArguments, lastAsGiven as never, true));
               return $connection as never;
             },
           };

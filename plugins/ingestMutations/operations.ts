@@ -118,14 +118,17 @@ function audit(
   );
 }
 
-async function insertFiles(client: pg.PoolClient, runId: string, role: 'INPUT' | 'OUTPUT', files: CheckedFile[]) {
-  const result = await client.query<{ uri: string }>(
+/**
+ * Stores the files not stored yet and says how many were new. Not which: sending back 1,000
+ * uris to learn that all were new cost more than the rare retry's comparison of every file.
+ */
+async function insertFiles(client: pg.PoolClient, runId: string, role: 'INPUT' | 'OUTPUT', files: CheckedFile[]): Promise<number> {
+  const result = await client.query(
     `insert into core.run_files (run_id, role, uri, format, size_bytes, md5, sha256, read_number)
      select $1, $2, file.uri, file.format, file.size_bytes, file.md5, file.sha256, file.read_number
      from unnest($3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::smallint[])
        as file (uri, format, size_bytes, md5, sha256, read_number)
-     on conflict (run_id, role, uri) do nothing
-     returning uri`,
+     on conflict (run_id, role, uri) do nothing`,
     [
       runId,
       role,
@@ -137,7 +140,7 @@ async function insertFiles(client: pg.PoolClient, runId: string, role: 'INPUT' |
       files.map((file) => file.readNumber),
     ],
   );
-  return new Set(result.rows.map((row) => row.uri));
+  return result.rowCount ?? 0;
 }
 
 /** The stored files of a run with these uris, keyed by uri. */
@@ -153,10 +156,11 @@ async function storedFiles(client: pg.PoolClient, runId: string, role: string, u
 const sameFile = (a: CheckedFile, b: CheckedFile) =>
   a.format === b.format && a.sizeBytes === b.sizeBytes && a.md5 === b.md5 && a.sha256 === b.sha256 && a.readNumber === b.readNumber;
 
-/** Files already stored must be exactly the ones sent again: a changed checksum is a conflict. */
+/**
+ * Files already stored must be exactly the ones sent again: a changed checksum is a conflict.
+ * Files this transaction stored are among `files` too, and equal by construction.
+ */
 async function requireSameFiles(client: pg.PoolClient, runId: string, role: string, files: CheckedFile[]) {
-  // every file was new: nothing to compare, and a round trip saved
-  if (files.length === 0) return;
   const stored = await storedFiles(client, runId, role, files.map((file) => file.uri));
   for (const file of files) {
     const existing = stored.get(file.uri);
@@ -262,7 +266,7 @@ export async function registerRun(
     const runId = inserted.rows[0]?.run_id;
     if (runId) {
       tally('run', 1);
-      tally('input_file', (await insertFiles(client, runId, 'INPUT', inputs)).size);
+      tally('input_file', await insertFiles(client, runId, 'INPUT', inputs));
       await audit(client, request, 'register_run', { runId, sampleId: input.sampleId }, { inputs: inputs.length });
       return { runId };
     }
@@ -346,16 +350,17 @@ export async function logRunOutputs(
     // The row lock makes concurrent calls for one run take turns: exactly one set of rows.
     const run = await lockRun(client, input.runId);
     const inserted = await insertFiles(client, input.runId, 'OUTPUT', files);
-    await requireSameFiles(client, input.runId, 'OUTPUT', files.filter((file) => !inserted.has(file.uri)));
-    tally('output_file', inserted.size);
-    if (inserted.size > 0) {
+    // some were stored before (a retried call): every one sent must be the one stored
+    if (inserted < files.length) await requireSameFiles(client, input.runId, 'OUTPUT', files);
+    tally('output_file', inserted);
+    if (inserted > 0) {
       if (run.status !== 'RUNNING') {
         throw ingestError(
           'ILLEGAL_TRANSITION',
           `run ${input.runId} is ${run.status}: new outputs can be logged only while it is RUNNING`,
         );
       }
-      await audit(client, request, 'log_run_outputs', { runId: input.runId, sampleId: run.sample_id }, { files: inserted.size });
+      await audit(client, request, 'log_run_outputs', { runId: input.runId, sampleId: run.sample_id }, { files: inserted });
     }
     return { runId: input.runId, fileCount: files.length };
   });

@@ -75,6 +75,24 @@ describe('nested reads are batched', () => {
     expect(large.statements.length).toBe(small.statements.length);
   });
 
+  // plugins/paginationCap.ts gives every connection a page size; that alone must not make
+  // grafast fetch a page nobody selected (it did: `select /* NOTHING?! */ … limit 100`).
+  it.each([
+    ['totalCount', '{ runs { totalCount } }', (data: any) => expect(data.runs.totalCount).toBe(fixture.runs.length)],
+    ['totalCount with first', '{ runs(first: 10) { totalCount } }', (data: any) => expect(data.runs.totalCount).toBe(fixture.runs.length)],
+    [
+      'groupedAggregates',
+      '{ runs { groupedAggregates(groupBy: [STATUS]) { keys distinctCount { runId } } } }',
+      (data: any) =>
+        expect(data.runs.groupedAggregates.reduce((sum: number, group: any) => sum + Number(group.distinctCount.runId), 0)).toBe(fixture.runs.length),
+    ],
+  ])('a connection asked only for its %s sends one statement and reads no page', async (_field, query, check) => {
+    const { data, statements } = await statementsFor(query);
+    check(data);
+    expect(statements, statements.join('\n---\n')).toHaveLength(1);
+    expect(statements[0]).not.toMatch(/\blimit\b/i);
+  });
+
   it('sends one statement however deep the relations go', async () => {
     const { data, statements } = await statementsFor(`{
       runFiles(first: 50) {
