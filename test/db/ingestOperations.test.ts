@@ -129,6 +129,22 @@ describe('retries are safe', () => {
   });
 });
 
+describe('a call that repeats some logged files', () => {
+  it('stores only the new ones, and audits their number', async () => {
+    const runId = await runningRun();
+    await logRunOutputs(dependencies, request(), { runId, files: outputs(3) });
+    const before = await fileCount(runId);
+    // a pipeline retrying a batch that was half-logged before it lost the connection
+    expect(await logRunOutputs(dependencies, request(), { runId, files: outputs(5) })).toEqual({ runId, fileCount: 5 });
+    expect(await fileCount(runId)).toBe(before + 2);
+    const audits = await admin.query(
+      `select details from core.audit_events where run_id = $1 and action = 'log_run_outputs' order by event_id`,
+      [runId],
+    );
+    expect(audits.rows.map((row) => row.details)).toEqual([{ files: 3 }, { files: 2 }]);
+  });
+});
+
 describe('refusals change nothing', () => {
   const expectRefusal = async (attempt: () => Promise<unknown>, code: string, message?: RegExp) => {
     const before = await admin.query('select (select count(*) from core.run_files) as files, (select count(*) from core.audit_events) as audits, (select count(*) from core.runs) as runs, (select count(*) from core.samples) as samples');
