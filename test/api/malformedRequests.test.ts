@@ -2,6 +2,8 @@
 // failure replays), invalid UTF-8, batched arrays, prototype-pollution keys, odd headers.
 // Every answer is a 4xx or a GraphQL error with a message, never a 5xx or internals; the
 // server keeps answering; the database is unchanged.
+import { request as httpRequest } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../src/tokens.ts';
@@ -122,6 +124,50 @@ describe('malformed bodies and headers', () => {
       expect(reply.status, reply.text).toBe(400);
       expectRefusedClearly(reply, `bytes ${bytes.map((byte) => byte.toString(16)).join(' ')}`);
     }
+    await expectStillServing();
+  });
+
+  it('a compressed body: 415, saying to send plain JSON', async () => {
+    const body = new Uint8Array(gzipSync(JSON.stringify({ query: '{ samples(first: 1) { nodes { sampleId } } }' })));
+    const reply = await post(body, { 'content-encoding': 'gzip' });
+    expect(reply.status, reply.text).toBe(415);
+    expectRefusedClearly(reply, 'gzip');
+    expect(JSON.parse(reply.text).errors[0].message).toMatch(/plain JSON/);
+  });
+
+  it('a body sent in many small pieces is read whole', async () => {
+    const text = JSON.stringify({ query: '{ samples(first: 1) { totalCount } }' });
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      const request = httpRequest(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ingestToken}` } }, (response) => {
+        let received = '';
+        response.on('data', (chunk: Buffer) => (received += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode!, text: received }));
+      });
+      request.on('error', reject);
+      // chunked transfer, one piece every few milliseconds
+      let offset = 0;
+      const writeNext = () => {
+        if (offset >= text.length) return request.end();
+        request.write(text.slice(offset, offset + 7));
+        offset += 7;
+        setTimeout(writeNext, 2);
+      };
+      writeNext();
+    });
+    expect(reply.status, reply.text).toBe(200);
+    expect(JSON.parse(reply.text)).toEqual({ data: { samples: { totalCount: 3 * 2 } } });
+  });
+
+  it('a client that goes away in the middle of its upload leaves the server serving', async () => {
+    await new Promise<void>((resolve) => {
+      const request = httpRequest(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '1000' } });
+      request.on('error', () => resolve());
+      request.write('{"query": "{ samples');
+      setTimeout(() => {
+        request.destroy();
+        resolve();
+      }, 50);
+    });
     await expectStillServing();
   });
 
