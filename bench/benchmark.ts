@@ -5,6 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { loadConfig } from '../src/config.ts';
 import { createToken } from '../src/tokens.ts';
 import { startPgbouncer, throughPgbouncer, type RunningPgbouncer } from '../test/support/pgbouncer.ts';
 import { startRecordingPlain, startRecordingSeqmeta, type RecordedStatement, type RecordingServer } from './capture.ts';
@@ -393,8 +394,14 @@ export async function runBenchmark(options: Options, paths: { projectDirectory: 
       });
       cleanups.push(() => processes.plainPostgraphile!.stop());
     }
-    // the raw SQL runs on pools like the API's, set up as @dataplan/pg sets up its connections
-    const rawApiPool = new pg.Pool({ connectionString: database.urls.api, max: options.apiPoolSize, options: '-c jit_optimize_above_cost=-1' });
+    // the raw SQL runs on pools like the API's, their connections set up as @dataplan/pg and
+    // src/pools.ts set up the API's (all but statement_timeout: the raw SQL is the limit, not guarded)
+    const { apiParallelWorkersPerQuery } = loadConfig({ SEQMETA_API_DATABASE_URL: database.urls.api, SEQMETA_ETL_DATABASE_URL: database.urls.etl }).server;
+    const rawApiPool = new pg.Pool({
+      connectionString: database.urls.api,
+      max: options.apiPoolSize,
+      options: `-c jit_optimize_above_cost=-1 -c max_parallel_workers_per_gather=${apiParallelWorkersPerQuery}`,
+    });
     const rawEtlPool = new pg.Pool({ connectionString: database.urls.etl, max: options.etlPoolSize });
     cleanups.push(async () => {
       await rawApiPool.end();

@@ -18,11 +18,14 @@ export function createPools(urls: DatabaseUrls, server: Config['server'], logger
   const readPool = (connectionString: string) => new pg.Pool({
     connectionString,
     max: server.apiPoolSize,
-    // A runaway read is cancelled by the database, whatever the API's limits missed. Set on the
-    // connection, unless a transaction pooler is in between: PgBouncer refuses the startup
-    // parameter (or, told to ignore it, drops it silently), so it is set in each read's
-    // transaction instead (readSettingsPerTransaction).
-    ...(server.transactionPooling ? {} : { statement_timeout: server.apiStatementTimeoutMilliseconds }),
+    // A runaway read is cancelled by the database, whatever the API's limits missed, and a read
+    // uses at most the parallel workers config.ts allows. Set on the connection, unless a
+    // transaction pooler is in between: PgBouncer refuses the startup parameters (or, told to
+    // ignore them, drops them silently), so they are set in each read's transaction instead
+    // (readSettingsPerTransaction).
+    ...(server.transactionPooling
+      ? {}
+      : { statement_timeout: server.apiStatementTimeoutMilliseconds, options: `-c max_parallel_workers_per_gather=${server.apiParallelWorkersPerQuery}` }),
     application_name: 'seqmeta-api',
     // a database that does not answer makes a request fail, not hang
     connectionTimeoutMillis: 5_000,
@@ -69,6 +72,7 @@ export function readSettingsPerTransaction(server: Config['server']): Record<str
   if (!server.transactionPooling) return null;
   return {
     statement_timeout: String(server.apiStatementTimeoutMilliseconds),
+    max_parallel_workers_per_gather: String(server.apiParallelWorkersPerQuery),
     // @dataplan/pg sets this once per connection, outside any transaction; behind a pooler that
     // reaches some server connection, not necessarily the one the next read runs on
     jit_optimize_above_cost: '-1',
