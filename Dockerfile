@@ -34,5 +34,6 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 5678) + '/healthz').then((response) => process.exit(response.ok ? 0 : 1), () => process.exit(1))"]
 
 # Node itself is the main process (not npm, not a shell), so SIGTERM from `docker stop` or
-# Kubernetes reaches the server's graceful shutdown.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# Kubernetes reaches the server's graceful shutdown. Its flags are the API's (src/nodeFlags.ts
+# says why; `npm start` passes the same).
+CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "src/main.ts"]

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
+import { API_NODE_FLAGS } from '../src/nodeFlags.ts';
 import { createToken } from '../src/tokens.ts';
 import { startPgbouncer, throughPgbouncer, type RunningPgbouncer } from '../test/support/pgbouncer.ts';
 import { startRecordingPlain, startRecordingSeqmeta, type RecordedStatement, type RecordingServer } from './capture.ts';
@@ -354,7 +355,7 @@ export async function runBenchmark(options: Options, paths: { projectDirectory: 
       const port = await freePort();
       const child = await startServerProcess({
         name: SERVER_LABELS[server],
-        arguments: [...nodeArguments, '--import', 'tsx', 'src/main.ts'],
+        arguments: [...nodeArguments, ...API_NODE_FLAGS, '--import', 'tsx', 'src/main.ts'],
         environment: childEnvironment({
           SEQMETA_API_DATABASE_URL: urls.api,
           SEQMETA_ETL_DATABASE_URL: urls.etl,

@@ -78,9 +78,6 @@ export function createPreset({ config, pools, logger, keys, databaseGate, ingest
       graphiqlStaticPath: GRAPHIQL_STATIC_PATH,
       graphiqlOnGraphQLGET: false,
       maxRequestLength: config.server.maximumBodyBytes,
-      // grafast writes the response's JSON as it walks the result instead of building objects
-      // for JSON.stringify: for a page of 50 samples (~110 kB) most of the API's CPU was there
-      outputDataAsString: true,
       watch: false,
       maskError: createErrorMasker(logger, config.server.apiStatementTimeoutMilliseconds, databaseGate?.report),
     },

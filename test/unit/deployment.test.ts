@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { API_NODE_FLAGS } from '../../src/nodeFlags.ts';
 
 const projectDirectory = new URL('../../', import.meta.url);
 const readProjectFile = (name: string) => readFileSync(new URL(name, projectDirectory), 'utf8');
@@ -274,7 +275,13 @@ describe('Dockerfile', () => {
     expect(arguments_('HEALTHCHECK').join(' ')).toContain('/healthz');
     expect(arguments_('EXPOSE')).toContain('5678');
     // exec form, node first: SIGTERM reaches the server's graceful shutdown, not npm or a shell
-    expect(JSON.parse(arguments_('CMD')[0] ?? '[]')).toEqual(['node', '--import', 'tsx', 'src/main.ts']);
+    // with the API's Node flags (src/nodeFlags.ts)
+    expect(JSON.parse(arguments_('CMD')[0] ?? '[]')).toEqual(['node', ...API_NODE_FLAGS, '--import', 'tsx', 'src/main.ts']);
+  });
+
+  it('runs the API as `npm start` does: the same Node flags and entry point', () => {
+    const start = JSON.parse(readProjectFile('package.json')).scripts.start as string;
+    expect(start).toMatch(new RegExp(`(^|\\s)node ${API_NODE_FLAGS.join(' ')} --import tsx src/main\\.ts$`));
   });
 });
 
