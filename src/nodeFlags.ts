@@ -5,7 +5,7 @@
 // most die, grows from 16 MB to 32 MB per semi-space. A page of 50 samples allocates a few MB
 // (the rows, the nested lists, the 110 kB answer); with the default, collections of the young
 // generation ran so often that much of it survived into the old generation, whose collections
-// cost more. Measured side by side: 8.3 → 6.4 ms of CPU per page, peak RSS 353 → 375 MB
-// (BENCHMARKS.md). The flag costs memory, not correctness: a process given less memory than
+// cost more. Measured side by side: 7.9 → 6.0 ms of CPU per page, about 40 MB more peak RSS
+// (BENCHMARKS.md, second round). The flag costs memory, not correctness: a process given less memory than
 // that only collects more often.
 export const API_NODE_FLAGS = ['--max-semi-space-size=32'] as const;
