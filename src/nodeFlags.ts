@@ -6,6 +6,6 @@
 // (the rows, the nested lists, the 110 kB answer); with the default, collections of the young
 // generation ran so often that much of it survived into the old generation, whose collections
 // cost more. Measured side by side: 7.9 → 6.0 ms of CPU per page, about 40 MB more peak RSS
-// (BENCHMARKS.md, second round). The flag costs memory, not correctness: a process given less memory than
-// that only collects more often.
+// (BENCHMARKS.md, second round). The flag costs memory, not correctness: a process given less
+// memory than that only collects more often.
 export const API_NODE_FLAGS = ['--max-semi-space-size=32'] as const;
